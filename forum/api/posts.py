@@ -1,0 +1,61 @@
+"""Posts: the archive listing and one post."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from forum.api import json_response, pagination_headers
+from forum.schemas.comments import ThreadQuerySchema, ThreadSchema
+from forum.schemas.common import ProblemSchema
+from forum.schemas.posts import PostPageSchema, PostQuerySchema, PostSchema
+from forum.services import comments as comment_service
+from forum.services import posts as post_service
+
+bp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Posts and their threads")
+
+
+@bp.get("")
+@bp.arguments(PostQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, PostPageSchema)
+@bp.alt_response(422, schema=ProblemSchema, description="Bad query parameters")
+def list_posts(page: int, per_page: int, type: str | None = None):
+    """List published posts, newest first, with their comment counts."""
+    result = post_service.list_posts(page, per_page, type)
+    body = {
+        "items": result.items,
+        "page": page,
+        "per_page": per_page,
+        "total": result.total,
+        "pages": result.pages,
+    }
+    return json_response(
+        body, headers=pagination_headers("posts.list_posts", page, result.pages, result.total)
+    )
+
+
+@bp.get("/<id:post_id>")
+@bp.response(200, PostSchema)
+@bp.alt_response(404, schema=ProblemSchema, description="No such post")
+def get_post(post_id: int):
+    """Return one published post with its body."""
+    post = post_service.get_post(post_id)
+    count = post_service.comment_counts([post.id]).get(post.id, 0)
+    return json_response(post_service.post_dict(post, count, with_body=True))
+
+
+@bp.get("/<id:post_id>/comments")
+@bp.arguments(ThreadQuerySchema, location="query", as_kwargs=True)
+@bp.response(200, ThreadSchema)
+@bp.alt_response(404, schema=ProblemSchema, description="No such post")
+@bp.alt_response(422, schema=ProblemSchema, description="Bad query parameters")
+def get_thread(post_id: int, sort: str, page: int, per_page: int, max_depth: int | None = None):
+    """Return a post's thread: a page of top-level comments, each with its replies nested."""
+    depth = current_app.config["THREAD_MAX_DEPTH"] if max_depth is None else max_depth
+    thread = comment_service.get_thread(
+        post_id, sort=sort, page=page, per_page=per_page, max_depth=depth
+    )
+    headers = pagination_headers(
+        "posts.get_thread", page, thread["pages"], thread["total"], post_id=post_id
+    )
+    return json_response(thread, headers=headers)

@@ -1,0 +1,21 @@
+"""The typed SQLAlchemy models; import them from here."""
+
+from forum.models.base import Base
+from forum.models.comments import Comment, CommentKind, CommentStatus, Quote
+from forum.models.imports import ImportRun
+from forum.models.posts import Author, Post, PostStatus, PostType, Term, post_terms
+
+__all__ = [
+    "Author",
+    "Base",
+    "Comment",
+    "CommentKind",
+    "CommentStatus",
+    "ImportRun",
+    "Post",
+    "PostStatus",
+    "PostType",
+    "Quote",
+    "Term",
+    "post_terms",
+]

@@ -1,0 +1,97 @@
+"""Posts and pages, their authors and their terms (categories and tags)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.models.base import Base, UTCDateTime, enum_column, utcnow
+
+
+class PostType(enum.Enum):
+    POST = "post"
+    PAGE = "page"
+
+
+class PostStatus(enum.Enum):
+    PUBLISHED = "published"
+    DRAFT = "draft"
+    PENDING = "pending"
+    PRIVATE = "private"
+    SCHEDULED = "scheduled"
+    DELETED = "deleted"
+
+
+class Author(Base):
+    """Someone who wrote posts on the source site (commenters are kept on their comments)."""
+
+    __tablename__ = "authors"
+    __table_args__ = (UniqueConstraint("source", "source_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(32))
+    source_key: Mapped[str] = mapped_column(Text)
+
+
+post_terms = Table(
+    "post_terms",
+    Base.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("term_id", ForeignKey("terms.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Term(Base):
+    """A category, tag or other taxonomy term, shared by every source."""
+
+    __tablename__ = "terms"
+    __table_args__ = (UniqueConstraint("taxonomy", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taxonomy: Mapped[str] = mapped_column(String(64))
+    slug: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    parent_slug: Mapped[str | None] = mapped_column(Text)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("source", "source_key"),
+        Index("ix_posts_status_published_at", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[PostType] = mapped_column(enum_column(PostType), default=PostType.POST)
+    status: Mapped[PostStatus] = mapped_column(enum_column(PostStatus))
+    title: Mapped[str] = mapped_column(Text, default="")
+    slug: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str | None] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    body_raw: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id", ondelete="SET NULL"))
+    comments_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_sticky: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Provenance: where the row came from and what the source said of it.
+    source: Mapped[str] = mapped_column(String(32))
+    source_key: Mapped[str] = mapped_column(Text)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    source_status: Mapped[str | None] = mapped_column(String(32))
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    author: Mapped[Author | None] = relationship(lazy="joined")
+    terms: Mapped[list[Term]] = relationship(secondary=post_terms, lazy="selectin")

@@ -1,0 +1,1 @@
+"""marshmallow schemas: the API's inputs and outputs."""

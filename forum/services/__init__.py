@@ -1,0 +1,1 @@
+"""Domain operations: plain functions on the session that never commit."""

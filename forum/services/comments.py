@@ -1,0 +1,166 @@
+"""Reading comments: a post's thread, and the reply view of one comment."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from forum.errors import NotFound
+from forum.extensions import db
+from forum.models import Comment, CommentStatus, Post, PostStatus, Quote
+from forum.threads import nest, shown_ids
+
+# Columns a reader's view needs; never the email or the address hash.
+_COLUMNS = (
+    Comment.id,
+    Comment.post_id,
+    Comment.parent_id,
+    Comment.root_id,
+    Comment.depth,
+    Comment.kind,
+    Comment.status,
+    Comment.author_name,
+    Comment.author_url,
+    Comment.created_at,
+    Comment.body_html,
+)
+_OLDEST_FIRST = (Comment.created_at.asc().nulls_first(), Comment.id.asc())
+_NEWEST_FIRST = (Comment.created_at.desc().nulls_last(), Comment.id.desc())
+
+
+def _readable_post(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or post.status != PostStatus.PUBLISHED:
+        raise NotFound(f"There is no post {post_id}.")
+    return post
+
+
+def get_thread(
+    post_id: int, *, sort: str, page: int, per_page: int, max_depth: int
+) -> dict[str, Any]:
+    """Return one page of a post's top-level comments, each with its whole shown subtree."""
+    _readable_post(post_id)
+    # A top-level comment is listed when it, or anything below it, is approved.
+    live_roots = select(func.coalesce(Comment.root_id, Comment.id)).where(
+        Comment.post_id == post_id, Comment.status == CommentStatus.APPROVED
+    )
+    top = select(Comment.id).where(
+        Comment.post_id == post_id, Comment.parent_id.is_(None), Comment.id.in_(live_roots)
+    )
+    total = db.session.execute(select(func.count()).select_from(top.subquery())).scalar_one()
+    order = _NEWEST_FIRST if sort == "newest" else _OLDEST_FIRST
+    top_ids = list(
+        db.session.execute(
+            top.order_by(*order).limit(per_page).offset((page - 1) * per_page)
+        ).scalars()
+    )
+    rows = (
+        _load(
+            and_(
+                Comment.post_id == post_id,
+                or_(Comment.id.in_(top_ids), Comment.root_id.in_(top_ids)),
+            )
+        )
+        if top_ids
+        else []
+    )
+    nodes = _shown_nodes(rows, post_id)
+    return {
+        "post_id": post_id,
+        "sort": sort,
+        "max_depth": max_depth,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "pages": max(1, math.ceil(total / per_page)),
+        "comments": nest(nodes, top_ids, max_depth),
+    }
+
+
+def get_reply_view(comment_id: int, *, max_depth: int) -> dict[str, Any]:
+    """Return a comment with its ancestors for context and its replies, nested."""
+    found = db.session.execute(
+        select(Comment.post_id, Comment.root_id).where(Comment.id == comment_id)
+    ).first()
+    if found is None:
+        raise NotFound(f"There is no comment {comment_id}.")
+    post = _readable_post(found.post_id)
+    root_id = found.root_id if found.root_id is not None else comment_id
+    rows = _load(or_(Comment.id == root_id, Comment.root_id == root_id))
+    nodes = {node["id"]: node for node in _shown_nodes(rows, post.id)}
+    if comment_id not in nodes:
+        raise NotFound(f"There is no comment {comment_id}.")
+    ancestors: list[dict[str, Any]] = []
+    parent_id = nodes[comment_id]["parent_id"]
+    while parent_id is not None and parent_id in nodes:
+        ancestors.append(nodes[parent_id])
+        parent_id = nodes[parent_id]["parent_id"]
+    ancestors.reverse()
+    ancestor_ids = {node["id"] for node in ancestors}
+    below = [node for node in nodes.values() if node["id"] not in ancestor_ids]
+    [comment] = nest(below, [comment_id], max_depth)
+    for node in ancestors:
+        node.pop("replies", None)
+    return {
+        "post": {"id": post.id, "title": post.title},
+        "ancestors": ancestors,
+        "comment": comment,
+        "max_depth": max_depth,
+    }
+
+
+def _load(condition: Any) -> Sequence[Any]:
+    return db.session.execute(select(*_COLUMNS).where(condition).order_by(*_OLDEST_FIRST)).all()
+
+
+def _shown_nodes(rows: Sequence[Any], post_id: int) -> list[dict[str, Any]]:
+    """Serialize the rows a reader may see: approved comments, and tombstones above them."""
+    shown, tombstones = shown_ids(
+        (row.id, row.parent_id, row.depth, row.status == CommentStatus.APPROVED) for row in rows
+    )
+    quotes, quoted_by = _quotes(post_id, shown - tombstones)
+    nodes = []
+    for row in rows:
+        if row.id not in shown:
+            continue
+        removed = row.id in tombstones
+        nodes.append(
+            {
+                "id": row.id,
+                "post_id": row.post_id,
+                "parent_id": row.parent_id,
+                "depth": row.depth,
+                "kind": row.kind.value,
+                "tombstone": removed,
+                "author": None if removed else {"name": row.author_name, "url": row.author_url},
+                "created_at": row.created_at.isoformat() if row.created_at else None,
+                "body_html": None if removed else row.body_html,
+                "quotes": [] if removed else quotes.get(row.id, []),
+                "quoted_by": quoted_by.get(row.id, []),
+            }
+        )
+    return nodes
+
+
+def _quotes(post_id: int, visible: set[int]) -> tuple[dict[int, list], dict[int, list[int]]]:
+    """Quotes made by visible comments of a post, and who quotes whom."""
+    rows = db.session.execute(
+        select(Quote.comment_id, Quote.source_comment_id, Quote.text)
+        .join(Comment, Comment.id == Quote.comment_id)
+        .where(Comment.post_id == post_id)
+        .order_by(Quote.id)
+    ).all()
+    quotes: dict[int, list[dict[str, Any]]] = {}
+    quoted_by: dict[int, list[int]] = {}
+    for comment_id, source_id, text in rows:
+        if comment_id not in visible:
+            continue
+        quotes.setdefault(comment_id, []).append(
+            {"comment_id": comment_id, "source_comment_id": source_id, "text": text}
+        )
+        if source_id is not None:
+            quoted_by.setdefault(source_id, []).append(comment_id)
+    return quotes, quoted_by
