@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 from collections.abc import Callable
 from functools import lru_cache, partial
 
 import bleach
-from bleach.linkifier import LinkifyFilter
+from bleach.linkifier import LinkifyFilter, build_url_re
 
 # Inline markup people write in comments; WordPress's kses allows much the same.
 COMMENT_TAGS = frozenset(
@@ -82,7 +83,7 @@ POST_TAGS = COMMENT_TAGS | frozenset(
 )
 # No class, id or style anywhere: they let content restyle or overlay the page.
 COMMENT_ATTRIBUTES: dict[str, list[str]] = {
-    "a": ["href", "title", "rel"],
+    "a": ["href", "title"],  # rel is ours to set, below
     "abbr": ["title"],
     "acronym": ["title"],
     "blockquote": ["cite"],
@@ -100,6 +101,8 @@ LINK_REL = "nofollow ugc noopener"
 
 _BLOCK_EDITOR = re.compile(r"<!--\s*wp:")
 _NEVER = re.compile(r"(?!)")
+# Bare URLs become links only for the schemes we allow (bleach's default knows 23, data: too).
+_LINKABLE = build_url_re(protocols=sorted(PROTOCOLS - {"mailto"}))
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
 
 
@@ -123,7 +126,7 @@ def _make_cleaner(
         callbacks=[_set_rel],
         skip_tags={"pre", "code"},
         parse_email=False,
-        **({} if linkify else {"url_re": _NEVER}),
+        url_re=_LINKABLE if linkify else _NEVER,
     )
     return bleach.Cleaner(
         tags=tags,
@@ -145,6 +148,7 @@ _ALLBLOCKS = (
     r"|form|map|area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section"
     r"|article|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
 )
+_RE_TAG = re.compile(r"<[a-zA-Z/][^<>]*>")
 _RE_PRE = re.compile(r"<pre[\s>].*?</pre>", re.IGNORECASE | re.DOTALL)
 _RE_DOUBLE_BR = re.compile(r"<br\s*/?>\s*<br\s*/?>", re.IGNORECASE)
 _RE_OPEN_BLOCK = re.compile(r"(<" + _ALLBLOCKS + r"[\s/>])", re.IGNORECASE)
@@ -168,12 +172,16 @@ def autop(text: str) -> str:
     if not text.strip():
         return ""
     kept: list[str] = []
+    # A fresh nonce per call: the text itself can never forge a placeholder.
+    nonce = secrets.token_hex(8)
 
     def keep(match: re.Match[str]) -> str:
         kept.append(match.group(0))
-        return f'<pre data-kept="{len(kept) - 1}"></pre>'
+        return f'<pre data-kept="{nonce}-{len(kept) - 1}"></pre>'
 
     text = _RE_PRE.sub(keep, text + "\n")
+    # A newline inside a tag (between attributes) is not a line break of the text.
+    text = _RE_TAG.sub(lambda match: match.group(0).replace("\n", " "), text)
     text = _RE_DOUBLE_BR.sub("\n\n", text)
     text = _RE_OPEN_BLOCK.sub(r"\n\n\1", text)
     text = _RE_CLOSE_BLOCK.sub(r"\1\n\n", text)
@@ -191,7 +199,7 @@ def autop(text: str) -> str:
     text = _RE_BR_BLOCK.sub(r"\1", text)
     text = re.sub(r"\n</p>$", "</p>", text)
     for index, block in enumerate(kept):
-        text = text.replace(f'<pre data-kept="{index}"></pre>', block)
+        text = text.replace(f'<pre data-kept="{nonce}-{index}"></pre>', block)
     return text.strip()
 
 
