@@ -38,9 +38,18 @@ def run_migrations_online() -> None:
     arguments = dict(current_app.extensions["migrate"].configure_args)
     arguments.setdefault("process_revision_directives", skip_empty_autogenerate)
     with database.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the original; with foreign
+            # keys enforced, that drop would cascade and delete every dependent row. The
+            # pragma only takes effect outside a transaction, so it goes to the driver.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=database.metadata, **arguments)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.commit()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

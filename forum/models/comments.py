@@ -47,6 +47,8 @@ class Comment(Base):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[CommentKind] = mapped_column(enum_column(CommentKind), default=CommentKind.COMMENT)
     status: Mapped[CommentStatus] = mapped_column(enum_column(CommentStatus))
+    # Why the status is what it is, when a rule or a moderator decided it.
+    status_reason: Mapped[str | None] = mapped_column(Text)
     author_name: Mapped[str] = mapped_column(Text, default="")
     author_email: Mapped[str | None] = mapped_column(Text)
     author_url: Mapped[str | None] = mapped_column(Text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.models.base import Base, UTCDateTime, enum_column, utcnow
@@ -74,6 +74,11 @@ class Post(Base):
     slug: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str | None] = mapped_column(Text)
     excerpt: Mapped[str] = mapped_column(Text, default="")
+    # A news page's standfirst (the line under its title), as plain text.
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Links the page listed apart from its body ("(MORE: ...)", related headlines):
+    # a list of {"title": ..., "url": ...} (url may be null for a headline without one).
+    related_links: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     body_raw: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -87,6 +92,8 @@ class Post(Base):
     source_key: Mapped[str] = mapped_column(Text)
     source_url: Mapped[str | None] = mapped_column(Text)
     source_status: Mapped[str | None] = mapped_column(String(32))
+    # Why the status is what it is, when a rule decided it (a spam phrase, a moderator).
+    status_reason: Mapped[str | None] = mapped_column(Text)
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL")
     )
