@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask.json.provider import JSONProvider
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -39,9 +39,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from forum.cli import register_commands
     from forum.errors import register_error_handlers
     from forum.extensions import db, migrate
+    from forum.ratelimit import init_rate_limits
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_directory())
+    init_rate_limits(app)
     register_api(app)
     register_error_handlers(app)
     register_commands(app)
@@ -121,6 +123,12 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
-    """Begin SQLite transactions explicitly, so reads and writes share one snapshot."""
+    """Begin SQLite transactions explicitly, so reads and writes share one snapshot.
+
+    A request that writes takes the write lock at once (BEGIN IMMEDIATE): a transaction
+    that reads first and writes later cannot wait for the lock (SQLite would answer
+    "database is locked" at once), while one that asks first simply waits its turn.
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        writing = has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

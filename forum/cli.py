@@ -32,7 +32,9 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (import_command, demo_command, serve_command):
+    from forum.moderator_cli import moderator_command
+
+    for command in (import_command, demo_command, serve_command, moderator_command):
         app.cli.add_command(command)
 
 
@@ -54,7 +56,7 @@ def import_command(
     files: tuple[Path, ...], format_: str | None, dry_run: bool, recover: bool, as_json: bool
 ) -> None:
     """Import exports (WordPress WXR): each file in one transaction, all or nothing."""
-    _require_schema()
+    require_schema()
     results = [
         _import_one(path, format_, dry_run, recover, show_progress=not as_json) for path in files
     ]
@@ -151,7 +153,7 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {number}" for name, number in counts.items()) or "none"
 
 
-def _require_schema() -> None:
+def require_schema() -> None:
     try:
         check_schema()
     except SchemaNotCurrent as error:
@@ -225,7 +227,7 @@ def _demo_links(base: str) -> list[str]:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve an existing database with the development server."""
-    _require_schema()
+    require_schema()
     _serve(current_app._get_current_object(), host, port)
 
 

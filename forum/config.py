@@ -16,6 +16,23 @@ DEFAULTS: dict[str, Any] = {
     "PER_PAGE": 20,
     "MAX_PER_PAGE": 100,
     "LOG_LEVEL": "WARNING",
+    # Policy for new comments (WordPress's discussion settings, by other names).
+    "MODERATION_KEYS": [],  # a phrase here holds a comment for moderation
+    "DISALLOWED_KEYS": [],  # a phrase here marks a comment as spam
+    "MODERATION_MAX_LINKS": 2,  # more links than this hold a comment
+    "MODERATION_FIRST_COMMENT": False,  # hold authors who have no approved comment yet
+    # Readers' flags: a comment is hidden for review once its flags weigh this much.
+    "FLAG_THRESHOLD": 3,
+    "FLAG_WEIGHTS": {"spam": 1, "abuse": 1, "off_topic": 1, "other": 1},
+    # Rate limits per client address (Flask-Limiter notation), and where counts are kept.
+    "REPLY_RATE_LIMIT": "5 per minute",
+    "FLAG_RATE_LIMIT": "20 per hour",
+    "RATELIMIT_STORAGE_URL": "memory://",
+    "RATELIMIT_ENABLED": True,
+    # How many reverse proxies in front of forum to trust for X-Forwarded-For (0: none).
+    "TRUSTED_PROXIES": 0,
+    # Request bodies larger than this are refused (413) before they are read.
+    "MAX_CONTENT_LENGTH": 1_000_000,
 }
 
 PREFIX = "FORUM_"

@@ -23,6 +23,46 @@ class NotFound(ForumError):
     """The thing asked for does not exist, or the reader may not see it."""
 
 
+class Conflict(ForumError):
+    """The request is valid but the state of things does not allow it."""
+
+
+class ParentNotInThread(Conflict):
+    """A reply names a parent that belongs to another post."""
+
+
+class NotOpenForReplies(Conflict):
+    """The parent is not visible (deleted, spam, hidden, pending), or the thread is locked."""
+
+
+class InvalidTransition(Conflict):
+    """A moderation action that does not apply to the comment's current status."""
+
+
+class AlreadyFlagged(Conflict):
+    """This client has flagged this comment already."""
+
+
+class DuplicateComment(Conflict):
+    """The same author already posted the same text here."""
+
+
+class InvalidInput(ForumError):
+    """Input that has the right shape but an unusable value (a bad address range, say)."""
+
+
+class InvalidQuote(InvalidInput):
+    """A quote that does not occur in the comment it names, or names one outside the thread."""
+
+
+class NotAuthenticated(ForumError):
+    """No credentials, or credentials that match no one."""
+
+
+class NotAllowed(ForumError):
+    """Credentials that are known but may not do this (a revoked token, an expired edit)."""
+
+
 class ImportFailed(ForumError):
     """A file could not be imported; nothing of it was written.
 
@@ -60,6 +100,16 @@ class ProblemType:
 # The one table from domain exceptions to HTTP.
 PROBLEMS: dict[type[ForumError], ProblemType] = {
     NotFound: ProblemType(404, "Not Found"),
+    ParentNotInThread: ProblemType(409, "Parent not in thread", "parent-not-in-thread"),
+    NotOpenForReplies: ProblemType(409, "Not open for replies", "not-open-for-replies"),
+    InvalidTransition: ProblemType(409, "Invalid transition", "invalid-transition"),
+    AlreadyFlagged: ProblemType(409, "Already flagged", "already-flagged"),
+    DuplicateComment: ProblemType(409, "Duplicate comment", "duplicate-comment"),
+    Conflict: ProblemType(409, "Conflict"),
+    InvalidQuote: ProblemType(422, "Invalid quote", "invalid-quote"),
+    InvalidInput: ProblemType(422, "Unprocessable Content"),
+    NotAuthenticated: ProblemType(401, "Unauthorized"),
+    NotAllowed: ProblemType(403, "Forbidden"),
     ImportFailed: ProblemType(422, "Import failed", "import-failed"),
 }
 
@@ -96,9 +146,15 @@ def _handle_http(error: HTTPException) -> Response:
 
 
 def _handle_forum_error(error: ForumError) -> Response:
-    kind = PROBLEMS.get(type(error), ProblemType(400, "Bad Request"))
+    kind = next(
+        (PROBLEMS[cls] for cls in type(error).__mro__ if cls in PROBLEMS),
+        ProblemType(400, "Bad Request"),
+    )
     type_ = f"/problems/{kind.slug}" if kind.slug else "about:blank"
-    return problem(kind.status, kind.title, str(error), type_=type_, instance=request.path)
+    response = problem(kind.status, kind.title, str(error), type_=type_, instance=request.path)
+    if kind.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="forum moderation"'
+    return response
 
 
 def _handle_unexpected(error: Exception) -> Response:

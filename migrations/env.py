@@ -14,6 +14,13 @@ logger = logging.getLogger("alembic.env")
 database = current_app.extensions["migrate"].db
 
 
+def render_item(type_, obj, autogen_context):
+    """Write the app's column types as plain SQLAlchemy ones: migrations must not import the app."""
+    if type_ == "type" and type(obj).__name__ == "UTCDateTime":
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_offline() -> None:
     """Emit SQL for the configured URL without connecting."""
     context.configure(
@@ -37,6 +44,7 @@ def run_migrations_online() -> None:
 
     arguments = dict(current_app.extensions["migrate"].configure_args)
     arguments.setdefault("process_revision_directives", skip_empty_autogenerate)
+    arguments.setdefault("render_item", render_item)
     with database.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:

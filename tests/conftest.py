@@ -21,6 +21,7 @@ from forum.extensions import db
 from forum.importers import import_file
 from forum.importers.writer import Report
 from forum.models import Base
+from forum.ratelimit import limiter
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -41,6 +42,11 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test secret",
             "TESTING": True,
+            # Tests post many replies from one address; the rate-limit tests lower these.
+            "REPLY_RATE_LIMIT": "100000 per minute",
+            "FLAG_RATE_LIMIT": "100000 per minute",
+            # Tests speak as many clients through X-Forwarded-For, as if behind one proxy.
+            "TRUSTED_PROXIES": 1,
         }
     )
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
@@ -70,8 +76,17 @@ def _empty_database(request: pytest.FixtureRequest) -> Iterator[None]:
             if connection.dialect.name == "postgresql":
                 connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:
+                # The moderation log refuses deletes; only a test may lift that, briefly.
+                connection.execute(text("DROP TRIGGER moderation_log_no_delete"))
                 for table in tables:
                     connection.execute(text(f"DELETE FROM {table}"))
+                connection.execute(
+                    text(
+                        "CREATE TRIGGER moderation_log_no_delete BEFORE DELETE ON moderation_log "
+                        "BEGIN SELECT RAISE(ABORT, 'the moderation log is append-only'); END"
+                    )
+                )
+        limiter.reset()
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def _id_parameter(_converter: IdConverter) -> dict[str, Any]:
 
 
 def register_api(app: Flask) -> None:
-    from forum.api import comments, posts
+    from forum.api import comments, moderation, posts
 
     # One Api per app: flask-smorest keeps the spec and its blueprints on the instance.
     app.url_map.converters["id"] = IdConverter
@@ -65,3 +65,5 @@ def register_api(app: Flask) -> None:
     api.register_converter(IdConverter, _id_parameter)
     api.register_blueprint(posts.bp)
     api.register_blueprint(comments.bp)
+    api.register_blueprint(moderation.bp)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

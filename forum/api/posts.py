@@ -5,12 +5,22 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
+from forum import address_key
 from forum.api import json_response, pagination_headers
-from forum.schemas.comments import ThreadQuerySchema, ThreadSchema
+from forum.api.comments import posted_response, reply_input
+from forum.extensions import db
+from forum.ratelimit import client_address, limiter, reply_limit
+from forum.schemas.comments import (
+    CommentCreateSchema,
+    PostedCommentSchema,
+    ThreadQuerySchema,
+    ThreadSchema,
+)
 from forum.schemas.common import ProblemSchema
 from forum.schemas.posts import PostPageSchema, PostQuerySchema, PostSchema
 from forum.services import comments as comment_service
 from forum.services import posts as post_service
+from forum.services import replies as reply_service
 
 bp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Posts and their threads")
 
@@ -42,6 +52,29 @@ def get_post(post_id: int):
     post = post_service.get_post(post_id)
     count = post_service.comment_counts([post.id]).get(post.id, 0)
     return json_response(post_service.post_dict(post, count, with_body=True))
+
+
+@bp.post("/<id:post_id>/comments")
+@limiter.limit(reply_limit)
+@bp.arguments(CommentCreateSchema)
+@bp.response(201, PostedCommentSchema, description="Published")
+@bp.alt_response(202, schema=PostedCommentSchema, description="Held for moderation")
+@bp.alt_response(404, schema=ProblemSchema, description="No such post or parent")
+@bp.alt_response(409, schema=ProblemSchema, description="Not open for replies")
+@bp.alt_response(422, schema=ProblemSchema, description="Invalid comment")
+@bp.alt_response(429, schema=ProblemSchema, description="Too many comments")
+def create_comment(data: dict, post_id: int):
+    """Post a comment on a post (top-level, or a reply with parent_id)."""
+    posted = reply_service.add_reply(
+        post_id=post_id,
+        parent_id=data["parent_id"],
+        data=reply_input(data),
+        address=client_address(),
+        settings=current_app.config,
+        address_key=address_key(current_app),
+    )
+    db.session.commit()
+    return posted_response(posted)
 
 
 @bp.get("/<id:post_id>/comments")

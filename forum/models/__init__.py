@@ -3,10 +3,17 @@
 from forum.models.base import Base
 from forum.models.comments import Comment, CommentKind, CommentStatus, Quote
 from forum.models.imports import ImportRun
+from forum.models.moderation import Ban, BanKind, Flag, FlagReason, LogEntry, Moderator
 from forum.models.posts import Author, Post, PostStatus, PostType, Term, post_terms
 
 __all__ = [
     "Author",
+    "Ban",
+    "BanKind",
+    "Flag",
+    "FlagReason",
+    "LogEntry",
+    "Moderator",
     "Base",
     "Comment",
     "CommentKind",

@@ -61,6 +61,10 @@ class Comment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Set when a moderator decides the status; from then on a re-import leaves it alone.
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A locked comment takes no more replies, nor does anything below it.
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Lets the author edit or delete a new comment for a short while; a hash only.
+    edit_token_hash: Mapped[str | None] = mapped_column(String(64))
     # Provenance. source_parent_key keeps the parent the source named, even when it
     # could not be resolved (missing, or part of a cycle) and the comment became top-level.
     source: Mapped[str] = mapped_column(String(32))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from forum.schemas.common import PageQuerySchema
+from forum.schemas.fields import Id, Text
 
 MAX_THREAD_DEPTH = 100
 
@@ -86,3 +87,91 @@ class ReplyViewSchema(Schema):
     ancestors = fields.List(fields.Nested(CommentSchema), required=True)
     comment = fields.Nested(CommentNodeSchema, required=True)
     max_depth = fields.Integer(required=True)
+
+
+# Inputs ----------------------------------------------------------------------------------
+
+
+class QuoteInputSchema(Schema):
+    comment_id = Id(required=True)
+    text = Text(required=True, min_length=1, max_length=2000)
+
+
+class CommentCreateSchema(Schema):
+    """A new comment. Status, ids and moderation fields cannot be set from outside."""
+
+    author_name = Text(required=True, min_length=1, max_length=100)
+    author_email = fields.Email(
+        load_default=None, allow_none=True, validate=validate.Length(max=254)
+    )
+    author_url = fields.Url(
+        load_default=None,
+        allow_none=True,
+        schemes={"http", "https"},
+        validate=validate.Length(max=500),
+    )
+    body = Text(
+        required=True,
+        min_length=1,
+        max_length=10_000,
+        metadata={"description": "Plain text with paragraphs, or a small HTML subset."},
+    )
+    quote = fields.Nested(QuoteInputSchema, load_default=None, allow_none=True)
+    parent_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Reply to this comment of the same post."},
+    )
+    # The honeypot: a field the reader's form hides; people leave it empty, bots do not.
+    homepage = Text(
+        load_default=None, allow_none=True, max_length=500, metadata={"description": "Leave empty."}
+    )
+
+
+class ReplyCreateSchema(CommentCreateSchema):
+    class Meta:
+        exclude = ("parent_id",)
+
+
+class CommentEditSchema(Schema):
+    body = Text(required=True, min_length=1, max_length=10_000)
+
+
+class FlagCreateSchema(Schema):
+    reason = fields.String(
+        required=True, validate=validate.OneOf(["spam", "abuse", "off_topic", "other"])
+    )
+    note = Text(load_default=None, allow_none=True, max_length=1000)
+
+
+class EditTokenHeaderSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    token = fields.String(
+        data_key="X-Edit-Token",
+        required=True,
+        metadata={"description": "The edit token the comment was posted with."},
+    )
+
+
+# Outputs ----------------------------------------------------------------------------------
+
+
+class PostedCommentSchema(Schema):
+    comment = fields.Nested(CommentSchema, required=True)
+    status = fields.String(required=True, metadata={"description": "published or held"})
+    edit_token = fields.String(
+        required=True,
+        metadata={
+            "description": "Shown once: lets the author edit or delete "
+            "the comment for 15 minutes (X-Edit-Token)."
+        },
+    )
+    edit_expires_at = fields.DateTime(required=True)
+
+
+class FlagResultSchema(Schema):
+    flag_id = fields.Integer(required=True)
+    comment_id = fields.Integer(required=True)
+    reason = fields.String(required=True)

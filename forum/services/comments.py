@@ -164,3 +164,33 @@ def _quotes(post_id: int, visible: set[int]) -> tuple[dict[int, list], dict[int,
         if source_id is not None:
             quoted_by.setdefault(source_id, []).append(comment_id)
     return quotes, quoted_by
+
+
+def get_comment_post_id(comment_id: int) -> int:
+    """Return the post a comment belongs to, or raise NotFound."""
+    post_id = db.session.execute(select(Comment.post_id).where(Comment.id == comment_id)).scalar()
+    if post_id is None:
+        raise NotFound(f"There is no comment {comment_id}.")
+    return post_id
+
+
+def public_comment(comment: Comment) -> dict[str, Any]:
+    """One comment in the readers' shape (CommentSchema), e.g. for its author's answer."""
+    quotes = db.session.execute(
+        select(Quote.comment_id, Quote.source_comment_id, Quote.text)
+        .where(Quote.comment_id == comment.id)
+        .order_by(Quote.id)
+    ).all()
+    return {
+        "id": comment.id,
+        "post_id": comment.post_id,
+        "parent_id": comment.parent_id,
+        "depth": comment.depth,
+        "kind": comment.kind.value,
+        "tombstone": False,
+        "author": {"name": comment.author_name, "url": comment.author_url},
+        "created_at": comment.created_at.isoformat() if comment.created_at else None,
+        "body_html": comment.body_html,
+        "quotes": [{"comment_id": c, "source_comment_id": s, "text": t} for c, s, t in quotes],
+        "quoted_by": [],
+    }

@@ -1,0 +1,32 @@
+"""Rate limits per client address (Flask-Limiter): in memory, or shared through Redis."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def client_address() -> str:
+    """The client's address: the peer's, or the one trusted proxies say (see ProxyFix)."""
+    return request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+
+
+def reply_limit() -> str:
+    return current_app.config["REPLY_RATE_LIMIT"]
+
+
+def flag_limit() -> str:
+    return current_app.config["FLAG_RATE_LIMIT"]
+
+
+def init_rate_limits(app: Flask) -> None:
+    """Bind the limiter; trust X-Forwarded-For only for the configured number of proxies."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URL"])
+    if app.config["TRUSTED_PROXIES"]:
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
+    limiter.init_app(app)

@@ -1,0 +1,262 @@
+"""New comments: replies from readers, and their authors' own edits within a short window."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from forum.errors import (
+    DuplicateComment,
+    InvalidQuote,
+    NotAllowed,
+    NotFound,
+    NotOpenForReplies,
+    ParentNotInThread,
+)
+from forum.extensions import db
+from forum.models import Comment, CommentKind, CommentStatus, Post, PostStatus, Quote
+from forum.models.base import utcnow
+from forum.privacy import hash_address
+from forum.sanitize import render_wordpress_comment
+from forum.services import audit
+from forum.services.policy import Decision, NewComment, decide
+
+EDIT_WINDOW = timedelta(minutes=15)
+_TAG = re.compile(r"<[^>]+>")
+SOURCE = "forum"
+
+
+@dataclass
+class ReplyInput:
+    author_name: str
+    body: str
+    author_email: str | None = None
+    author_url: str | None = None
+    quote: dict[str, Any] | None = None
+    honeypot: str | None = None
+
+
+@dataclass
+class Posted:
+    comment: Comment
+    decision: Decision
+    edit_token: str
+    edit_expires_at: datetime
+
+
+def _open_post(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or post.status != PostStatus.PUBLISHED:
+        raise NotFound(f"There is no post {post_id}.")
+    if post.locked_at is not None or not post.comments_open:
+        raise NotOpenForReplies(f"The discussion of post {post_id} is closed.")
+    return post
+
+
+def _ancestor_ids(comment: Comment) -> list[int]:
+    """The comment and its ancestors, nearest first, in one query over its root's tree."""
+    root = comment.root_id if comment.root_id is not None else comment.id
+    parents: dict[int, int | None] = {comment.id: None}
+    if comment.depth:
+        rows = db.session.execute(
+            select(Comment.id, Comment.parent_id).where(
+                (Comment.root_id == root) | (Comment.id == root)
+            )
+        )
+        parents = {comment_id: parent_id for comment_id, parent_id in rows}
+    chain, current = [], comment.id
+    while current is not None:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
+
+
+def _check_parent(post: Post, parent: Comment) -> None:
+    if parent.post_id != post.id:
+        raise ParentNotInThread(f"Comment {parent.id} belongs to another post.")
+    if parent.status != CommentStatus.APPROVED:
+        raise NotOpenForReplies(f"Comment {parent.id} is not open for replies.")
+    root = parent.root_id if parent.root_id is not None else parent.id
+    locked = set(
+        db.session.execute(
+            select(Comment.id).where(
+                Comment.post_id == post.id,
+                Comment.locked_at.is_not(None),
+                (Comment.root_id == root) | (Comment.id == root),
+            )
+        ).scalars()
+    )
+    if locked and locked & set(_ancestor_ids(parent)):
+        raise NotOpenForReplies(f"The branch of comment {parent.id} is locked.")
+
+
+def _quote_html(post: Post, quote: dict[str, Any]) -> tuple[Comment, str, str]:
+    source = db.session.get(Comment, quote["comment_id"])
+    if source is None or source.post_id != post.id or source.status != CommentStatus.APPROVED:
+        raise InvalidQuote(f"Comment {quote['comment_id']} is not a comment of this thread.")
+    text = " ".join(quote["text"].split())
+    haystack = " ".join(html.unescape(_strip_tags(source.body_html)).split())
+    if len(text) < 3 or text.casefold() not in haystack.casefold():
+        raise InvalidQuote(f"That text does not occur in comment {source.id}.")
+    block = f'<blockquote cite="#c{source.id}"><p>{html.escape(text, quote=False)}</p></blockquote>'
+    return source, text, block
+
+
+def _strip_tags(markup: str) -> str:
+    return _TAG.sub(" ", markup)
+
+
+def add_reply(
+    *,
+    post_id: int,
+    parent_id: int | None,
+    data: ReplyInput,
+    address: str | None,
+    settings: dict[str, Any],
+    address_key: bytes,
+) -> Posted:
+    """Add a comment (top-level, or a reply to ``parent_id``) under the configured policy."""
+    post = _open_post(post_id)
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None:
+            raise NotFound(f"There is no comment {parent_id}.")
+        _check_parent(post, parent)
+    client_hash = hash_address(address, address_key)
+    duplicate = db.session.execute(
+        select(Comment.id)
+        .where(
+            Comment.post_id == post.id,
+            Comment.body_raw == data.body,
+            Comment.author_name == data.author_name,
+        )
+        .limit(1)
+    ).first()
+    if duplicate:
+        raise DuplicateComment("The same comment by the same author is here already.")
+    body_html = render_wordpress_comment(data.body)
+    quoted = None
+    if data.quote:
+        source, text, block = _quote_html(post, data.quote)
+        quoted = (source, text)
+        body_html = block + "\n" + body_html
+    decision = decide(
+        NewComment(
+            post_id=post.id,
+            author_name=data.author_name,
+            author_email=data.author_email,
+            author_url=data.author_url,
+            body_raw=data.body,
+            body_html=body_html,
+            address=address,
+            honeypot=data.honeypot,
+        ),
+        settings,
+        address_key,
+    )
+    token = secrets.token_urlsafe(24)
+    now = utcnow()
+    comment = Comment(
+        post_id=post.id,
+        parent_id=parent.id if parent else None,
+        root_id=(parent.root_id or parent.id) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        kind=CommentKind.COMMENT,
+        status=decision.status,
+        status_reason=decision.reason,
+        author_name=data.author_name,
+        author_email=data.author_email,
+        author_url=data.author_url,
+        author_ip_hash=client_hash,
+        body_raw=data.body,
+        body_html=body_html,
+        created_at=now,
+        source=SOURCE,
+        source_key=secrets.token_hex(16),
+        edit_token_hash=_hash(token),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    comment.source_key = f"comment-{comment.id}"
+    if quoted:
+        db.session.add(Quote(comment_id=comment.id, source_comment_id=quoted[0].id, text=quoted[1]))
+    if decision.status != CommentStatus.APPROVED:
+        audit.record(
+            "policy",
+            comment_id=comment.id,
+            post_id=post.id,
+            to_status=decision.status.value,
+            reason=decision.reason,
+            details={"ban_id": decision.ban_id} if decision.ban_id else None,
+        )
+    return Posted(comment, decision, token, now + EDIT_WINDOW)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _own_comment(comment_id: int, token: str | None) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.status == CommentStatus.DELETED:
+        raise NotFound(f"There is no comment {comment_id}.")
+    if (
+        not token
+        or comment.edit_token_hash is None
+        or not hmac.compare_digest(comment.edit_token_hash, _hash(token))
+    ):
+        raise NotAllowed("That edit token does not belong to this comment.")
+    if comment.created_at is None or utcnow() - comment.created_at > EDIT_WINDOW:
+        raise NotAllowed("The 15 minutes to edit or delete this comment have passed.")
+    return comment
+
+
+def edit_own_comment(
+    comment_id: int, token: str | None, body: str, settings: dict[str, Any], address_key: bytes
+) -> Comment:
+    """Let a comment's author change its text, under the same policy as a new comment."""
+    comment = _own_comment(comment_id, token)
+    body_html = render_wordpress_comment(body)
+    decision = decide(
+        NewComment(
+            post_id=comment.post_id,
+            author_name=comment.author_name,
+            author_email=comment.author_email,
+            author_url=comment.author_url,
+            body_raw=body,
+            body_html=body_html,
+            address=None,
+        ),
+        settings,
+        address_key,
+    )
+    comment.body_raw, comment.body_html = body, body_html
+    # An edit can make a published comment need moderation; it never publishes a held one.
+    if comment.status == CommentStatus.APPROVED and decision.status != CommentStatus.APPROVED:
+        audit.record(
+            "policy",
+            comment_id=comment.id,
+            post_id=comment.post_id,
+            from_status=comment.status.value,
+            to_status=decision.status.value,
+            reason=decision.reason,
+        )
+        comment.status, comment.status_reason = decision.status, decision.reason
+    return comment
+
+
+def delete_own_comment(comment_id: int, token: str | None) -> Comment:
+    """Let a comment's author take it back; replies keep their place under a tombstone."""
+    comment = _own_comment(comment_id, token)
+    comment.status, comment.status_reason = CommentStatus.DELETED, "deleted by its author"
+    comment.edit_token_hash = None
+    return comment
