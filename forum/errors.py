@@ -120,7 +120,8 @@ def problem(
     """Build an application/problem+json response."""
     body = {"type": type_, "title": title, "status": status, "detail": detail}
     body.update({key: value for key, value in extra.items() if value is not None})
-    return Response(orjson.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    encoded = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS, default=str)
+    return Response(encoded, status=status, mimetype=PROBLEM_JSON)
 
 
 def _handle_http(error: HTTPException) -> Response:

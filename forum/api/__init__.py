@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from apispec import BasePlugin
 from flask import Flask, Response, request, url_for
 from flask_smorest import Api
 from werkzeug.routing import BaseConverter, ValidationError
+
+from forum.errors import PROBLEM_JSON
 
 MAX_ID = 2**63 - 1
 
@@ -56,14 +59,36 @@ def _id_parameter(_converter: IdConverter) -> dict[str, Any]:
     return {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
 
 
+class ProblemResponsesPlugin(BasePlugin):
+    """Document every error response as application/problem+json, as errors.py sends it."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            for status, response in operation.get("responses", {}).items():
+                if _is_error(status) and isinstance(response, dict):
+                    _as_problem(response)
+
+
+def _is_error(status: Any) -> bool:
+    return str(status) == "default" or str(status)[:1] in {"4", "5"}
+
+
+def _as_problem(response: dict[str, Any]) -> None:
+    content = response.get("content") or {}
+    if "application/json" in content:
+        response["content"] = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
 def register_api(app: Flask) -> None:
     from forum.api import comments, moderation, posts
 
     # One Api per app: flask-smorest keeps the spec and its blueprints on the instance.
     app.url_map.converters["id"] = IdConverter
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [ProblemResponsesPlugin()]})
     api.register_converter(IdConverter, _id_parameter)
     api.register_blueprint(posts.bp)
     api.register_blueprint(comments.bp)
     api.register_blueprint(moderation.bp)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for response in api.spec.components.responses.values():
+        _as_problem(response)

@@ -119,7 +119,7 @@ def _lock(kind: str, target_id: int, locked: bool, reason: str | None):
 
 @bp.post("/posts/<id:post_id>/lock")
 @_documented
-@bp.arguments(ReasonSchema)
+@bp.arguments(ReasonSchema, required=False)
 @bp.response(200, LockResultSchema)
 @bp.alt_response(409, schema=ProblemSchema, description="Locked already")
 def lock_post(data: dict[str, Any], post_id: int):
@@ -129,7 +129,7 @@ def lock_post(data: dict[str, Any], post_id: int):
 
 @bp.post("/posts/<id:post_id>/unlock")
 @_documented
-@bp.arguments(ReasonSchema)
+@bp.arguments(ReasonSchema, required=False)
 @bp.response(200, LockResultSchema)
 @bp.alt_response(409, schema=ProblemSchema, description="Not locked")
 def unlock_post(data: dict[str, Any], post_id: int):
@@ -139,7 +139,7 @@ def unlock_post(data: dict[str, Any], post_id: int):
 
 @bp.post("/comments/<id:comment_id>/lock")
 @_documented
-@bp.arguments(ReasonSchema)
+@bp.arguments(ReasonSchema, required=False)
 @bp.response(200, LockResultSchema)
 @bp.alt_response(409, schema=ProblemSchema, description="Locked already")
 def lock_branch(data: dict[str, Any], comment_id: int):
@@ -149,7 +149,7 @@ def lock_branch(data: dict[str, Any], comment_id: int):
 
 @bp.post("/comments/<id:comment_id>/unlock")
 @_documented
-@bp.arguments(ReasonSchema)
+@bp.arguments(ReasonSchema, required=False)
 @bp.response(200, LockResultSchema)
 @bp.alt_response(409, schema=ProblemSchema, description="Not locked")
 def unlock_branch(data: dict[str, Any], comment_id: int):

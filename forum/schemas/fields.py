@@ -38,10 +38,11 @@ class Text(fields.String):
 
 
 class Id(fields.Integer):
-    """A database id: a JSON integer (not a string, not a float) from 1 to 2**63 - 1."""
+    """A database id from 1 to 2**63 - 1: in JSON an integer (not a string, not a float);
+    in a query string, ``strict=False``, digits."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(strict=True, **kwargs)
+    def __init__(self, *, strict: bool = True, **kwargs: Any) -> None:
+        super().__init__(strict=strict, **kwargs)
         self.metadata.setdefault("minimum", 1)
         self.metadata.setdefault("maximum", 2**63 - 1)
 

@@ -14,7 +14,7 @@ BAN_KINDS = ["name", "email", "email_domain", "address", "address_range"]
 
 class QueueQuerySchema(PageQuerySchema):
     status = fields.String(load_default="pending", validate=validate.OneOf(QUEUES))
-    post = Id(load_default=None)
+    post = Id(load_default=None, strict=False)
 
 
 class ActionSchema(Schema):
@@ -56,8 +56,8 @@ class BanQuerySchema(PageQuerySchema):
 class LogQuerySchema(PageQuerySchema):
     action = fields.String(validate=validate.Length(max=32))
     moderator = fields.String(validate=validate.Length(max=100))
-    comment = Id()
-    post = Id()
+    comment = Id(strict=False)
+    post = Id(strict=False)
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
 

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.extensions import db
-from forum.models import Ban, BanKind, Moderator
+from forum.models import Ban, BanKind, Moderator, Post
 from forum.models.base import utcnow
 from forum.privacy import hash_address, normalize_address
 from forum.services import audit
@@ -62,6 +62,8 @@ def add_ban(
     expires_at: datetime | None = None,
 ) -> Ban:
     """Add a ban rule and log it."""
+    if post_id is not None and db.session.get(Post, post_id) is None:
+        raise InvalidInput(f"There is no post {post_id} to scope the ban to.")
     ban = Ban(
         kind=kind,
         value=_stored_value(kind, value, address_key),

@@ -101,7 +101,9 @@ def get_reply_view(comment_id: int, *, max_depth: int) -> dict[str, Any]:
     ancestors.reverse()
     ancestor_ids = {node["id"] for node in ancestors}
     below = [node for node in nodes.values() if node["id"] not in ancestor_ids]
-    [comment] = nest(below, [comment_id], max_depth)
+    # The comment is the top of this view: with max_depth 0 its replies are listed flat
+    # under it, as with max_depth 1.
+    [comment] = nest(below, [comment_id], max(max_depth, 1))
     for node in ancestors:
         node.pop("replies", None)
     return {
