@@ -12,17 +12,22 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from forum.errors import PROBLEM_JSON
 
-MAX_ID = 2**63 - 1
-
 
 class IdConverter(BaseConverter):
-    """A positive database id; anything else (negative, zero, past 64 bits) is a 404."""
+    """A positive database id; anything else (negative, zero, past the column) is a 404.
+
+    ``<id:post_id>`` is a 32-bit id (posts, bans); ``<id(bits=64):comment_id>`` a 64-bit one.
+    """
 
     regex = r"[1-9][0-9]{0,18}"
 
+    def __init__(self, url_map: Any, bits: int = 32) -> None:
+        super().__init__(url_map)
+        self.maximum = 2 ** (bits - 1) - 1
+
     def to_python(self, value: str) -> int:
         number = int(value)
-        if number > MAX_ID:
+        if number > self.maximum:
             raise ValidationError()
         return number
 
@@ -55,8 +60,9 @@ def pagination_headers(
     return {"Link": link, "X-Total-Count": str(total)}
 
 
-def _id_parameter(_converter: IdConverter) -> dict[str, Any]:
-    return {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_ID}
+def _id_parameter(converter: IdConverter) -> dict[str, Any]:
+    bits = "int64" if converter.maximum > 2**31 else "int32"
+    return {"type": "integer", "format": bits, "minimum": 1, "maximum": converter.maximum}
 
 
 class ProblemResponsesPlugin(BasePlugin):

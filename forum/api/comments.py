@@ -43,7 +43,7 @@ _EDIT_TOKEN_DOC = {
 }
 
 
-@bp.get("/<id:comment_id>")
+@bp.get("/<id(bits=64):comment_id>")
 @bp.arguments(ReplyViewQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, ReplyViewSchema)
 @bp.alt_response(404, schema=ProblemSchema, description="No such comment, or not visible")
@@ -77,7 +77,7 @@ def reply_input(data: dict[str, Any]) -> reply_service.ReplyInput:
     )
 
 
-@bp.post("/<id:comment_id>/replies")
+@bp.post("/<id(bits=64):comment_id>/replies")
 @limiter.limit(reply_limit)
 @bp.arguments(ReplyCreateSchema)
 @bp.response(201, PostedCommentSchema, description="Published")
@@ -101,7 +101,7 @@ def reply_to_comment(data: dict[str, Any], comment_id: int):
     return posted_response(posted)
 
 
-@bp.patch("/<id:comment_id>")
+@bp.patch("/<id(bits=64):comment_id>")
 @bp.arguments(CommentEditSchema)
 @bp.doc(**_EDIT_TOKEN_DOC)
 @bp.response(200, CommentSchema)
@@ -120,7 +120,7 @@ def edit_comment(data: dict[str, Any], comment_id: int):
     return json_response(comment_service.public_comment(comment))
 
 
-@bp.delete("/<id:comment_id>")
+@bp.delete("/<id(bits=64):comment_id>")
 @bp.doc(**_EDIT_TOKEN_DOC)
 @bp.response(204)
 @bp.alt_response(403, schema=ProblemSchema, description="Wrong or expired edit token")
@@ -132,7 +132,7 @@ def delete_comment(comment_id: int):
     return "", 204
 
 
-@bp.post("/<id:comment_id>/flags")
+@bp.post("/<id(bits=64):comment_id>/flags")
 @limiter.limit(flag_limit)
 @bp.arguments(FlagCreateSchema)
 @bp.response(201, FlagResultSchema)

@@ -78,7 +78,7 @@ def get_queue(status: str, post: int | None, page: int, per_page: int):
     return _page("moderation.get_queue", result)
 
 
-@bp.post("/comments/<id:comment_id>/actions")
+@bp.post("/comments/<id(bits=64):comment_id>/actions")
 @_documented
 @bp.arguments(ActionSchema)
 @bp.response(200, ActionResultSchema)
@@ -137,7 +137,7 @@ def unlock_post(data: dict[str, Any], post_id: int):
     return _lock("post", post_id, False, data["reason"])
 
 
-@bp.post("/comments/<id:comment_id>/lock")
+@bp.post("/comments/<id(bits=64):comment_id>/lock")
 @_documented
 @bp.arguments(ReasonSchema, required=False)
 @bp.response(200, LockResultSchema)
@@ -147,7 +147,7 @@ def lock_branch(data: dict[str, Any], comment_id: int):
     return _lock("comment", comment_id, True, data["reason"])
 
 
-@bp.post("/comments/<id:comment_id>/unlock")
+@bp.post("/comments/<id(bits=64):comment_id>/unlock")
 @_documented
 @bp.arguments(ReasonSchema, required=False)
 @bp.response(200, LockResultSchema)

@@ -93,7 +93,7 @@ class ReplyViewSchema(Schema):
 
 
 class QuoteInputSchema(Schema):
-    comment_id = Id(required=True)
+    comment_id = Id(required=True, bits=64)
     text = Text(required=True, min_length=1, max_length=2000)
 
 
@@ -118,6 +118,7 @@ class CommentCreateSchema(Schema):
     )
     quote = fields.Nested(QuoteInputSchema, load_default=None, allow_none=True)
     parent_id = Id(
+        bits=64,
         load_default=None,
         allow_none=True,
         metadata={"description": "Reply to this comment of the same post."},

@@ -38,18 +38,19 @@ class Text(fields.String):
 
 
 class Id(fields.Integer):
-    """A database id from 1 to 2**63 - 1: in JSON an integer (not a string, not a float);
-    in a query string, ``strict=False``, digits."""
+    """A database id: in JSON an integer (not a string, not a float); in a query string,
+    ``strict=False``, digits. Posts have 32-bit ids, comments ``bits=64``."""
 
-    def __init__(self, *, strict: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *, strict: bool = True, bits: int = 32, **kwargs: Any) -> None:
         super().__init__(strict=strict, **kwargs)
+        self.maximum = 2 ** (bits - 1) - 1
         self.metadata.setdefault("minimum", 1)
-        self.metadata.setdefault("maximum", 2**63 - 1)
+        self.metadata.setdefault("maximum", self.maximum)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool):
             raise ValidationError("Not a valid integer.")
         number = super()._deserialize(value, attr, data, **kwargs)
-        if not 1 <= number <= 2**63 - 1:
-            raise ValidationError("Must be an id from 1 to 2**63 - 1.")
+        if not 1 <= number <= self.maximum:
+            raise ValidationError(f"Must be an id from 1 to {self.maximum}.")
         return number

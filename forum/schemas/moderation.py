@@ -23,7 +23,7 @@ class ActionSchema(Schema):
 
 
 class BulkActionSchema(ActionSchema):
-    ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
+    ids = fields.List(Id(bits=64), required=True, validate=validate.Length(min=1, max=500))
 
 
 class ReasonSchema(Schema):
@@ -56,7 +56,7 @@ class BanQuerySchema(PageQuerySchema):
 class LogQuerySchema(PageQuerySchema):
     action = fields.String(validate=validate.Length(max=32))
     moderator = fields.String(validate=validate.Length(max=100))
-    comment = Id(strict=False)
+    comment = Id(strict=False, bits=64)
     post = Id(strict=False)
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()
