@@ -6,13 +6,23 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from forum.privacy import hash_address
+
 
 def client_address() -> str:
     """The client's address: the peer's, or the one trusted proxies say (see ProxyFix)."""
     return request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+def client_key() -> str:
+    """What limits are counted by: the keyed hash of the address, never the address itself
+    (counters may live in Redis, and addresses are kept only as keyed hashes)."""
+    from forum import address_key
+
+    return hash_address(client_address(), address_key(current_app)) or "unknown"
+
+
+limiter = Limiter(key_func=client_key, default_limits=[], headers_enabled=True)
 
 
 def reply_limit() -> str:
