@@ -55,7 +55,7 @@ def register_commands(app: Flask) -> None:
 def import_command(
     files: tuple[Path, ...], format_: str | None, dry_run: bool, recover: bool, as_json: bool
 ) -> None:
-    """Import exports (WordPress WXR): each file in one transaction, all or nothing."""
+    """Import exports (WordPress WXR) and saved pages: each file in one transaction."""
     require_schema()
     results = [
         _import_one(path, format_, dry_run, recover, show_progress=not as_json) for path in files
@@ -95,6 +95,8 @@ def _import_one(
             dry_run=dry_run,
             recover=recover,
             progress=progress,
+            moderation_keys=current_app.config.get("MODERATION_KEYS") or (),
+            disallowed_keys=current_app.config.get("DISALLOWED_KEYS") or (),
         )
         return {"ok": True, **report.as_dict()}
     except ImportFailed as error:
@@ -140,6 +142,7 @@ def _print_summary(result: dict[str, Any]) -> None:
     click.echo(f"            by kind:   {_counts(comments['by_kind'])}")
     if result["skipped"]:
         click.echo(f"  skipped:  {_counts(result['skipped'])}")
+    _print_findings(result)
     if result["warning_count"]:
         click.secho(f"  warnings: {result['warning_count']}", fg="yellow")
         for warning in result["warnings"][:20]:
@@ -147,6 +150,26 @@ def _print_summary(result: dict[str, Any]) -> None:
             click.echo(f"    {warning['message']}{line}")
         if result["warning_count"] > 20:
             click.echo(f"    ... and {result['warning_count'] - 20} more (see --json)")
+
+
+def _print_findings(result: dict[str, Any]) -> None:
+    """Quotes linked, repeated paragraphs dropped, and what the spam phrases decided."""
+    quotes = result["quotes"]
+    if quotes["total"] or quotes["removed"]:
+        click.echo(
+            f"  quotes:   {quotes['total']:>7}  (created {quotes['created']}, "
+            f"removed {quotes['removed']})"
+        )
+    if result["paragraphs_dropped"]:
+        click.echo(f"  repeated paragraphs dropped: {result['paragraphs_dropped']}")
+    if result["held_for_moderation"] or result["marked_spam"]:
+        click.secho(
+            f"  phrases:  held for moderation {result['held_for_moderation']}, "
+            f"marked as spam {result['marked_spam']}",
+            fg="yellow",
+        )
+        for finding in result["findings"][:20]:
+            click.echo(f"    {finding['what']} {finding['where']!r}: {finding['reason']}")
 
 
 def _counts(counts: dict[str, int]) -> str:

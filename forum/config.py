@@ -44,6 +44,9 @@ def _coerce(raw: str, default: Any) -> Any:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, list) and not raw.lstrip().startswith("["):
+        # A list may also be written one item per line, as WordPress's settings are.
+        return [line.strip() for line in raw.splitlines() if line.strip()]
     if isinstance(default, list | dict):
         return json.loads(raw)
     return raw

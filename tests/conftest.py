@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from forum import address_key, create_app
 from forum.extensions import db
 from forum.importers import import_file
-from forum.importers.writer import Report
+from forum.importers.report import Report
 from forum.models import Base
 from forum.ratelimit import limiter
 

@@ -31,11 +31,36 @@ LINK_REL = "nofollow ugc noopener"
 
 FORBIDDEN_ELEMENTS = frozenset(
     {
-        "script", "iframe", "object", "embed", "form", "button", "meta", "base", "link",
-        "style", "svg", "math", "template", "noscript", "textarea", "input",
+        "script",
+        "iframe",
+        "object",
+        "embed",
+        "form",
+        "button",
+        "meta",
+        "base",
+        "link",
+        "style",
+        "svg",
+        "math",
+        "template",
+        "noscript",
+        "textarea",
+        "input",
         # Also raw-text and legacy elements that change how what follows them is parsed.
-        "xmp", "noembed", "noframes", "plaintext", "title", "select", "frame", "frameset",
-        "applet", "isindex", "body", "html", "head",
+        "xmp",
+        "noembed",
+        "noframes",
+        "plaintext",
+        "title",
+        "select",
+        "frame",
+        "frameset",
+        "applet",
+        "isindex",
+        "body",
+        "html",
+        "head",
     }
 )
 FORBIDDEN_ATTRIBUTES = frozenset({"style", "srcdoc", "formaction"})
@@ -109,7 +134,7 @@ HOSTILE = [
     pytest.param('<a href="data:text/html,<script>alert(1)</script>">x</a>', id="href-data-html"),
     pytest.param(
         '<a href="javascript:alert(1)"href="http://ok.example">x</a>',
-        id="href-duplicated-bad-first"
+        id="href-duplicated-bad-first",
     ),
     pytest.param('<a title="x" href= "javascript:alert(1)" >y</a>', id="href-space-before-value"),
     pytest.param('<img src="JaVaScRiPt:alert(1)">', id="img-src-javascript"),
@@ -327,7 +352,8 @@ def test_checker_flags_what_it_must_reject() -> None:
         pytest.param("I <3 this", "<p>I &lt;3 this</p>", id="heart"),
         pytest.param("a < b > c", "<p>a &lt; b &gt; c</p>", id="spaced-comparisons"),
         pytest.param(
-            "if x < y and y > z", "<p>if x &lt; y and y &gt; z</p>",
+            "if x < y and y > z",
+            "<p>if x &lt; y and y &gt; z</p>",
             id="spaced-inequalities",
         ),
         # A letter after "<" opens a tag in HTML, as in a browser and in WordPress's kses:
@@ -342,7 +368,8 @@ def test_checker_flags_what_it_must_reject() -> None:
         pytest.param(r"C:\Users\bob\file.txt", r"<p>C:\Users\bob\file.txt</p>", id="windows-path"),
         pytest.param("\"quoted\" 'single'", "<p>\"quoted\" 'single'</p>", id="quotes"),
         pytest.param(
-            "<em>e</em> and <strong>s</strong>", "<p><em>e</em> and <strong>s</strong></p>",
+            "<em>e</em> and <strong>s</strong>",
+            "<p><em>e</em> and <strong>s</strong></p>",
             id="em-strong-kept",
         ),
         pytest.param(
@@ -356,7 +383,8 @@ def test_checker_flags_what_it_must_reject() -> None:
             id="blockquote-fragment-cite-kept",
         ),
         pytest.param(
-            '<a href="#c12">earlier</a>', '<p><a href="#c12">earlier</a></p>',
+            '<a href="#c12">earlier</a>',
+            '<p><a href="#c12">earlier</a></p>',
             id="fragment-link-kept-without-rel",
         ),
         pytest.param(
@@ -387,7 +415,8 @@ def test_checker_flags_what_it_must_reject() -> None:
             id="bare-url-with-query-linkified",
         ),
         pytest.param(
-            "<pre>http://example.org</pre>", "<pre>http://example.org</pre>",
+            "<pre>http://example.org</pre>",
+            "<pre>http://example.org</pre>",
             id="url-in-pre-not-linkified",
         ),
     ],
@@ -408,7 +437,8 @@ def test_benign_comment_renders_exactly(raw: str, expected: str) -> None:
             id="link-with-query-string",
         ),
         pytest.param(
-            "see https://example.org/page", "<p>see https://example.org/page</p>",
+            "see https://example.org/page",
+            "<p>see https://example.org/page</p>",
             id="bare-url-not-linkified-in-posts",
         ),
         pytest.param("<h1>Title</h1>", "<h1>Title</h1>", id="heading-kept"),
@@ -434,10 +464,11 @@ def test_benign_post_renders_exactly(raw: str, expected: str) -> None:
     [
         pytest.param("www.example.org", 'href="http://www.example.org"', id="www-gets-scheme"),
         pytest.param("www.example.org", f'rel="{LINK_REL}"', id="www-gets-rel"),
-        pytest.param("<q cite=\"#c3\">said</q>", '<q cite="#c3">said</q>', id="q-fragment-cite"),
-        pytest.param("<ol start=\"3\"><li>c</li></ol>", '<ol start="3">', id="ol-start"),
+        pytest.param('<q cite="#c3">said</q>', '<q cite="#c3">said</q>', id="q-fragment-cite"),
+        pytest.param('<ol start="3"><li>c</li></ol>', '<ol start="3">', id="ol-start"),
         pytest.param(
-            '<abbr title="HyperText">HTML</abbr>', '<abbr title="HyperText">HTML</abbr>',
+            '<abbr title="HyperText">HTML</abbr>',
+            '<abbr title="HyperText">HTML</abbr>',
             id="abbr-title",
         ),
     ],
@@ -478,7 +509,8 @@ def test_benign_rtl_and_cjk_text_pass_through_unchanged_in_posts() -> None:
             id="blockquote-with-two-paragraphs",
         ),
         pytest.param(
-            "<ul>\n<li>a</li>\n<li>b</li>\n</ul>", "<ul>\n<li>a</li>\n<li>b</li>\n</ul>",
+            "<ul>\n<li>a</li>\n<li>b</li>\n</ul>",
+            "<ul>\n<li>a</li>\n<li>b</li>\n</ul>",
             id="list-not-wrapped",
         ),
         pytest.param("", "", id="empty"),
@@ -547,5 +579,7 @@ def test_text_to_html_of_a_script_builds_no_element() -> None:
     output = text_to_html('<script>alert(1)</script>\n<img src=x onerror="alert(1)">')
     assert _unsafe_parts(output) == []
     assert {_local(e.tag) for e in _elements(output) if isinstance(e.tag, str)} <= {
-        "document_fragment", "p", "br",
+        "document_fragment",
+        "p",
+        "br",
     }

@@ -276,7 +276,12 @@ def test_max_depth_zero_lists_everything_at_the_top_level() -> None:
     assert _ids(result) == [1, 2, 3, 4, 5, 6]
     assert all(node["replies"] == [] for node in result)
     assert {node["id"]: node.get("reply_to", {}).get("id") for node in result} == {
-        1: None, 2: 1, 3: 2, 4: 1, 5: None, 6: 5,
+        1: None,
+        2: 1,
+        3: 2,
+        4: 1,
+        5: None,
+        6: 5,
     }
 
 

@@ -5,21 +5,23 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from forum.errors import ImportFailed
-from forum.importers import wxr
-from forum.importers.writer import Report, Writer
+from forum.importers import page, wxr
+from forum.importers.report import Report
+from forum.importers.writer import Writer
 from forum.importers.xmlsource import ReadState
 from forum.models import ImportRun
 from forum.models.base import utcnow
 
-# Each parser module has SOURCE, detect(head) and parse(path, recover=, state=).
-PARSERS: dict[str, ModuleType] = {"wxr": wxr}
+# Each parser module has SOURCE, detect(head) and parse(path, recover=, state=). Detection
+# tries them in this order: "page" takes any HTML or plain text, so it comes last.
+PARSERS: dict[str, ModuleType] = {"wxr": wxr, "page": page}
 HEAD_BYTES = 4096
 
 
@@ -37,7 +39,10 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     elif b"<disqus" in head:
         reason = "this is a Disqus export, which this version cannot import yet"
     else:
-        reason = "not a format forum can import (expected a WordPress WXR export)"
+        reason = (
+            "not a format forum can import (expected a WordPress WXR export, "
+            "or a page saved as HTML or text)"
+        )
     raise ImportFailed(os.fspath(path), reason, hint="--format names the format if it is known")
 
 
@@ -58,11 +63,16 @@ def import_file(
     dry_run: bool = False,
     recover: bool = False,
     progress: Callable[[int], None] | None = None,
+    moderation_keys: Sequence[str] = (),
+    disallowed_keys: Sequence[str] = (),
 ) -> Report:
     """Import one file in one transaction: all of it is written, or none of it.
 
     ``progress`` is called with the number of bytes read so far. A dry run does the
     whole import and rolls it back, so its report is exactly what a real run would do.
+    A post or comment containing one of ``moderation_keys`` is held for moderation, one
+    containing one of ``disallowed_keys`` is marked as spam (a post is held), as
+    WordPress's discussion settings do for new comments.
     """
     name = os.fspath(path)
     if not os.path.isfile(path):
@@ -83,7 +93,13 @@ def import_file(
         session.flush()
         report.run_id = None if dry_run else run.id
         writer = Writer(
-            session, source=parser.SOURCE, run_id=run.id, report=report, address_key=address_key
+            session,
+            source=parser.SOURCE,
+            run_id=run.id,
+            report=report,
+            address_key=address_key,
+            moderation_keys=moderation_keys,
+            disallowed_keys=disallowed_keys,
         )
         for record in parser.parse(path, recover=recover, state=state):
             writer.write(record)

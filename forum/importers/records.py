@@ -52,6 +52,8 @@ class PostRecord:
     slug: str = ""
     url: str | None = None
     excerpt: str = ""
+    summary: str = ""  # a news page's standfirst, plain text
+    related_links: list[dict[str, str | None]] = field(default_factory=list)  # title, url
     body_raw: str = ""
     body_html: str = ""
     published_at: datetime | None = None
@@ -63,6 +65,7 @@ class PostRecord:
     terms: list[TermRecord] = field(default_factory=list)
     comments: list[CommentRecord] = field(default_factory=list)
     private_comments: int = 0  # editorial notes and the like, never imported
+    paragraphs_dropped: int = 0  # paragraphs the page repeated, kept once
     line: int | None = None  # where the post starts in the file, for messages
 
 

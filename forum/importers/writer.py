@@ -1,20 +1,20 @@
 """Records -> rows: the one ingest step every importer shares.
 
 Upserts by source keys (a re-import updates, never duplicates), resolves each post's
-comment tree (parents before children, orphans and cycles reported), and counts what it
-did for the report. It uses Core statements on the session: an import of a million
-comments must not keep a million ORM objects alive.
+comment tree (parents before children, orphans and cycles reported), links the quotes
+between its comments, applies the spam phrase lists, and counts what it did for the
+report. It uses Core statements on the session: an import of a million comments must not
+keep a million ORM objects alive.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from forum.importers.records import (
@@ -26,8 +26,21 @@ from forum.importers.records import (
     Skipped,
     TermRecord,
 )
-from forum.models import Author, Comment, Post, Term, post_terms
+from forum.importers.report import Report
+from forum.models import (
+    Author,
+    Comment,
+    CommentKind,
+    CommentStatus,
+    Post,
+    Quote,
+    Term,
+    post_terms,
+)
 from forum.privacy import hash_address
+from forum.quotes import Found, cite_quotes, find_thread_quotes
+from forum.sanitize import clean_comment
+from forum.spam import reason_changed, screen_comment, screen_post
 from forum.threads import resolve_tree
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
@@ -38,6 +51,8 @@ _POST_FIELDS = (
     "slug",
     "url",
     "excerpt",
+    "summary",
+    "related_links",
     "body_raw",
     "body_html",
     "published_at",
@@ -62,77 +77,27 @@ _COMMENT_FIELDS = (
     "source_parent_key",
 )
 _STRUCTURE_FIELDS = ("parent_id", "root_id", "depth")
-MAX_WARNINGS = 200
-
-
-@dataclass
-class Report:
-    """What an import did, for people (the CLI's summary) and scripts (--json)."""
-
-    file: str
-    format: str
-    dry_run: bool = False
-    run_id: int | None = None
-    posts: Counter[str] = field(default_factory=Counter)
-    posts_by_status: Counter[str] = field(default_factory=Counter)
-    posts_by_type: Counter[str] = field(default_factory=Counter)
-    comments: Counter[str] = field(default_factory=Counter)
-    comments_by_status: Counter[str] = field(default_factory=Counter)
-    comments_by_kind: Counter[str] = field(default_factory=Counter)
-    authors: Counter[str] = field(default_factory=Counter)
-    terms: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    warnings: list[dict[str, Any]] = field(default_factory=list)
-    warning_count: int = 0
-    repairs: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def warn(self, message: str, line: int | None = None) -> None:
-        self.warning_count += 1
-        if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append({"message": message, "line": line})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "format": self.format,
-            "dry_run": self.dry_run,
-            "run_id": self.run_id,
-            "damaged": bool(self.repairs),
-            "repairs": self.repairs[:MAX_WARNINGS],
-            "posts": {
-                "total": sum(self.posts_by_status.values()),
-                **_counts(self.posts, ("created", "updated", "unchanged")),
-                "by_status": dict(sorted(self.posts_by_status.items())),
-                "by_type": dict(sorted(self.posts_by_type.items())),
-            },
-            "comments": {
-                "total": sum(self.comments_by_status.values()),
-                **_counts(self.comments, ("created", "updated", "unchanged")),
-                "by_status": dict(sorted(self.comments_by_status.items())),
-                "by_kind": dict(sorted(self.comments_by_kind.items())),
-            },
-            "authors": _counts(self.authors, ("created", "existing")),
-            "terms": _counts(self.terms, ("created", "existing")),
-            "skipped": dict(sorted(self.skipped.items())),
-            "warnings": self.warnings,
-            "warning_count": self.warning_count,
-            "seconds": round(self.seconds, 3),
-        }
-
-
-def _counts(counter: Counter[str], names: Iterable[str]) -> dict[str, int]:
-    return {name: counter[name] for name in names}
+_CHUNK = 500  # ids per IN (...) list
+_NUMERIC_KEY = re.compile(r"\d+(?:\.\d+)*")
 
 
 class Writer:
     """Write one file's records into the session's transaction."""
 
     def __init__(
-        self, session: Session, *, source: str, run_id: int, report: Report, address_key: bytes
+        self,
+        session: Session,
+        *,
+        source: str,
+        run_id: int,
+        report: Report,
+        address_key: bytes,
+        moderation_keys: Sequence[str] = (),
+        disallowed_keys: Sequence[str] = (),
     ) -> None:
         self.session, self.source, self.run_id = session, source, run_id
         self.report, self.address_key = report, address_key
+        self.phrases = {"moderation": list(moderation_keys), "disallowed": list(disallowed_keys)}
         self._authors: dict[str, int] = {}
         self._terms: dict[tuple[str, str], int] = {}
 
@@ -204,8 +169,16 @@ class Writer:
     # Posts -------------------------------------------------------------------------
 
     def _post(self, record: PostRecord) -> None:
-        self.report.posts_by_status[record.status.value] += 1
+        status, reason = screen_post(
+            record.status,
+            "\n".join((record.title, record.summary, record.excerpt, record.body_raw)),
+            **self.phrases,
+        )
+        if reason:
+            self.report.found_phrase("post", record.title or record.key, status.value, reason)
+        self.report.posts_by_status[status.value] += 1
         self.report.posts_by_type[record.type.value] += 1
+        self.report.paragraphs_dropped += record.paragraphs_dropped
         if record.private_comments:
             self.report.skipped["private_comment"] += record.private_comments
         author_id = None
@@ -216,11 +189,14 @@ class Writer:
             )
         values = {
             "type": record.type,
-            "status": record.status,
+            "status": status,
+            "status_reason": reason,
             "title": record.title,
             "slug": record.slug,
             "url": record.url,
             "excerpt": record.excerpt,
+            "summary": record.summary,
+            "related_links": record.related_links,
             "body_raw": record.body_raw,
             "body_html": record.body_html,
             "published_at": record.published_at,
@@ -255,8 +231,11 @@ class Writer:
                 for name in _POST_FIELDS
                 if getattr(existing, name) != values[name]
             }
-            if record.source_status != existing.source_status:
-                changes["status"] = record.status
+            # The status follows the source, and the phrase lists, as they change.
+            if record.source_status != existing.source_status or reason_changed(
+                existing.status_reason, reason
+            ):
+                changes["status"], changes["status_reason"] = status, reason
             if changes:
                 self.session.execute(update(Post).where(Post.id == post_id).values(**changes))
                 self.report.posts["updated"] += 1
@@ -292,7 +271,6 @@ class Writer:
     def _comments(self, post_id: int, post: PostRecord, *, existed: bool) -> None:
         records = self._unique_keys(post)
         for comment in records.values():
-            self.report.comments_by_status[comment.status.value] += 1
             self.report.comments_by_kind[comment.kind.value] += 1
         tree = resolve_tree(
             {key: comment.parent_key for key, comment in records.items()},
@@ -317,12 +295,14 @@ class Writer:
             key: existing[prefix + key]["id"] if prefix + key in existing else next(fresh)
             for key in tree.order
         }
+        quotes = self._find_quotes(records, tree.order, tree.parent)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         structure_changed = False
         for key in tree.order:
             comment = records[key]
             parent, root = tree.parent[key], tree.root[key]
+            status, reason = self._screen(post, key, comment)
             values = {
                 "kind": comment.kind,
                 "author_name": comment.author_name,
@@ -331,7 +311,7 @@ class Writer:
                 "author_ip_hash": hash_address(comment.author_ip, self.address_key),
                 "author_id": self._authors.get(comment.author_login_key or ""),
                 "body_raw": comment.body_raw,
-                "body_html": comment.body_html,
+                "body_html": _cited(comment.body_html, quotes.get(key, []), ids),
                 "created_at": comment.created_at,
                 "source_status": comment.source_status,
                 "source_parent_key": comment.parent_key,
@@ -346,7 +326,8 @@ class Writer:
                         **values,
                         "id": ids[key],
                         "post_id": post_id,
-                        "status": comment.status,
+                        "status": status,
+                        "status_reason": reason,
                         "source": self.source,
                         "source_key": prefix + key,
                         "source_url": comment.url,
@@ -359,9 +340,13 @@ class Writer:
                 for name in _COMMENT_FIELDS + _STRUCTURE_FIELDS
                 if _stored(row[name]) != _stored(values[name])
             }
-            # The live status follows the source until a moderator has decided it.
-            if row["source_status"] != comment.source_status and row["moderated_at"] is None:
-                changes["status"] = comment.status
+            # The live status follows the source (and the phrase lists) until a moderator
+            # has decided it; then a re-import never undoes the moderator's decision.
+            if row["moderated_at"] is None and (
+                row["source_status"] != comment.source_status
+                or reason_changed(row["status_reason"], reason)
+            ):
+                changes["status"], changes["status_reason"] = status, reason
             if changes:
                 structure_changed |= any(name in changes for name in _STRUCTURE_FIELDS)
                 updates.append({"id": row["id"], **changes})
@@ -377,6 +362,82 @@ class Writer:
         self.report.comments["updated"] += len(updates)
         if structure_changed:
             self._rebuild_structure(post_id)
+        self._store_quotes(post_id, quotes, ids, existed=existed)
+
+    def _screen(
+        self, post: PostRecord, key: str, comment: CommentRecord
+    ) -> tuple[CommentStatus, str | None]:
+        """Apply the phrase lists to a comment; count it, and what they decided."""
+        fields = (comment.author_name, comment.author_email, comment.author_url, comment.body_raw)
+        status, reason = screen_comment(
+            comment.status, "\n".join(filter(None, fields)), **self.phrases
+        )
+        if reason:
+            where = f"{post.title or post.key}, comment {key}"
+            self.report.found_phrase("comment", where, status.value, reason)
+        self.report.comments_by_status[status.value] += 1
+        return status, reason
+
+    # Quotes ------------------------------------------------------------------------
+
+    def _find_quotes(
+        self,
+        records: dict[str, CommentRecord],
+        order: list[str],
+        parents: dict[str, str | None],
+    ) -> dict[str, list[Found[str]]]:
+        """Find the quotes among a post's comments, read in the order they were written."""
+        position = {key: at for at, key in enumerate(order)}
+        written = sorted(
+            (key for key in order if records[key].kind == CommentKind.COMMENT),
+            key=lambda key: (records[key].created_at or _OLDEST, position[key]),
+        )
+        return find_thread_quotes([(key, parents[key], records[key].body_raw) for key in written])
+
+    def _store_quotes(
+        self,
+        post_id: int,
+        quotes: dict[str, list[Found[str]]],
+        ids: dict[str, int],
+        *,
+        existed: bool,
+    ) -> None:
+        """Keep the quotes table in step: replace a comment's quotes only when they changed."""
+        wanted = {
+            ids[key]: [(ids[found.source_key], found.text) for found in found_list]
+            for key, found_list in quotes.items()
+        }
+        have: dict[int, list[tuple[int | None, str]]] = {}
+        if existed:
+            rows = self.session.execute(
+                select(Quote.comment_id, Quote.source_comment_id, Quote.text)
+                .join(Comment, Comment.id == Quote.comment_id)
+                .where(Comment.post_id == post_id, Comment.source == self.source)
+                .order_by(Quote.id)
+            )
+            for comment_id, source_id, text_ in rows:
+                have.setdefault(comment_id, []).append((source_id, text_))
+        imported = set(ids.values())
+        changed = sorted(
+            comment_id
+            for comment_id in (set(wanted) | set(have)) & imported
+            if wanted.get(comment_id, []) != have.get(comment_id, [])
+        )
+        for start in range(0, len(changed), _CHUNK):
+            chunk = changed[start : start + _CHUNK]
+            self.session.execute(delete(Quote).where(Quote.comment_id.in_(chunk)))
+        rows_ = [
+            {"comment_id": comment_id, "source_comment_id": source_id, "text": text_}
+            for comment_id in changed
+            for source_id, text_ in wanted.get(comment_id, [])
+        ]
+        if rows_:
+            self.session.execute(insert(Quote), rows_)
+        self.report.quotes["total"] += sum(len(found) for found in wanted.values())
+        self.report.quotes["created"] += len(rows_)
+        self.report.quotes["removed"] += sum(
+            len(have.get(comment_id, [])) for comment_id in changed
+        )
 
     def _unique_keys(self, post: PostRecord) -> dict[str, CommentRecord]:
         """Key the post's comments by source id; a repeated id is kept under a new key."""
@@ -445,9 +506,22 @@ class Writer:
                 )
 
 
-def _sort_key(key: str, comment: CommentRecord) -> tuple[datetime, int, int | str]:
-    number: tuple[int, int | str] = (0, int(key)) if key.isdigit() else (1, key)
+def _sort_key(key: str, comment: CommentRecord) -> tuple[datetime, int, tuple[int, ...] | str]:
+    # Numeric keys sort as numbers, and so do positional ones: "1.10" comes after "1.9".
+    number: tuple[int, tuple[int, ...] | str] = (
+        (0, tuple(int(part) for part in key.split(".")))
+        if _NUMERIC_KEY.fullmatch(key)
+        else (1, key)
+    )
     return (comment.created_at or _OLDEST, *number)
+
+
+def _cited(body_html: str, quotes: list[Found[str]], ids: dict[str, int]) -> str:
+    """A comment's sanitized body with its quotes shown as blockquotes citing their source."""
+    cites = {found.words: f"#c{ids[found.source_key]}" for found in quotes}
+    cited = cite_quotes(body_html, cites)
+    # Re-sanitized: the markup added is on the allowlist, and this keeps the output canonical.
+    return body_html if cited == body_html else clean_comment(cited)
 
 
 def _stored(value: Any) -> Any:

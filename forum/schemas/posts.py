@@ -20,6 +20,11 @@ class PostAuthorSchema(Schema):
     name = fields.String(required=True)
 
 
+class RelatedLinkSchema(Schema):
+    title = fields.String(required=True)
+    url = fields.String(allow_none=True, metadata={"description": "Null for a bare headline."})
+
+
 class PostSummarySchema(Schema):
     """A post as listed in the archive."""
 
@@ -32,6 +37,14 @@ class PostSummarySchema(Schema):
     published_at = fields.DateTime(allow_none=True)
     modified_at = fields.DateTime(allow_none=True)
     excerpt = fields.String(required=True, metadata={"description": "Sanitized HTML."})
+    summary = fields.String(
+        required=True, metadata={"description": "A saved page's standfirst, plain text."}
+    )
+    related_links = fields.List(
+        fields.Nested(RelatedLinkSchema),
+        required=True,
+        metadata={"description": "Links the page listed apart from its body."},
+    )
     comment_count = fields.Integer(required=True, metadata={"description": "Approved comments."})
     comments_open = fields.Boolean(required=True)
     protected = fields.Boolean(required=True)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from forum.extensions import db
 from forum.models import Comment, CommentStatus
 from forum.services.bans import matching_ban, normalize_email
+from forum.spam import find_phrase, phrase_reason
 
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
 
@@ -39,16 +40,6 @@ class NewComment:
     honeypot: str | None = None
 
 
-def find_phrase(text: str, phrases: list[str]) -> str | None:
-    """Return the first phrase the text contains, ignoring case and spacing."""
-    folded = " ".join(text.casefold().split())
-    for phrase in phrases:
-        wanted = " ".join(str(phrase).casefold().split())
-        if wanted and wanted in folded:
-            return phrase
-    return None
-
-
 def decide(comment: NewComment, settings: dict[str, Any], address_key: bytes) -> Decision:
     """Decide the status of a new comment from the configured rules."""
     ban = matching_ban(
@@ -69,10 +60,10 @@ def decide(comment: NewComment, settings: dict[str, Any], address_key: bytes) ->
     )
     phrase = find_phrase(fields, settings["DISALLOWED_KEYS"])
     if phrase:
-        return Decision(CommentStatus.SPAM, f'contains the disallowed phrase "{phrase}"')
+        return Decision(CommentStatus.SPAM, phrase_reason("disallowed", phrase))
     phrase = find_phrase(fields, settings["MODERATION_KEYS"])
     if phrase:
-        return Decision(CommentStatus.PENDING, f'contains the moderation phrase "{phrase}"')
+        return Decision(CommentStatus.PENDING, phrase_reason("moderation", phrase))
     links = len(_LINK.findall(comment.body_html))
     if links > settings["MODERATION_MAX_LINKS"]:
         return Decision(

@@ -81,6 +81,8 @@ def post_dict(post: Post, comment_count: int, *, with_body: bool = False) -> dic
         "published_at": post.published_at,
         "modified_at": post.modified_at,
         "excerpt": "" if post.is_protected else post.excerpt,
+        "summary": "" if post.is_protected else post.summary,
+        "related_links": post.related_links or [],
         "comment_count": comment_count,
         "comments_open": post.comments_open,
         "protected": post.is_protected,

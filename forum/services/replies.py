@@ -25,7 +25,8 @@ from forum.extensions import db
 from forum.models import Comment, CommentKind, CommentStatus, Post, PostStatus, Quote
 from forum.models.base import utcnow
 from forum.privacy import hash_address
-from forum.sanitize import render_wordpress_comment
+from forum.quotes import MIN_WORDS, Found, cite_quotes, find_quotes
+from forum.sanitize import clean_comment, render_wordpress_comment
 from forum.services import audit
 from forum.services.policy import Decision, NewComment, decide
 
@@ -144,6 +145,10 @@ def add_reply(
     if duplicate:
         raise DuplicateComment("The same comment by the same author is here already.")
     body_html = render_wordpress_comment(data.body)
+    found = _found_quotes(post.id, parent, data.body)
+    if found:
+        cites = {quote.words: f"#c{quote.source_key}" for quote in found}
+        body_html = clean_comment(cite_quotes(body_html, cites))
     quoted = None
     if data.quote:
         source, text, block = _quote_html(post, data.quote)
@@ -189,6 +194,10 @@ def add_reply(
     comment.source_key = f"comment-{comment.id}"
     if quoted:
         db.session.add(Quote(comment_id=comment.id, source_comment_id=quoted[0].id, text=quoted[1]))
+    for quote in found:
+        db.session.add(
+            Quote(comment_id=comment.id, source_comment_id=quote.source_key, text=quote.text)
+        )
     if decision.status != CommentStatus.APPROVED:
         audit.record(
             "policy",
@@ -199,6 +208,37 @@ def add_reply(
             details={"ban_id": decision.ban_id} if decision.ban_id else None,
         )
     return Posted(comment, decision, token, now + EDIT_WINDOW)
+
+
+# Besides its ancestors, a new reply is compared with this many of the thread's latest
+# comments: enough for a discussion people are reading, bounded for a 50,000-comment one.
+QUOTE_CANDIDATES = 200
+
+
+def _found_quotes(post_id: int, parent: Comment | None, body: str) -> list[Found[int]]:
+    """Quotes of earlier comments in a new reply: blockquotes, '> ' lines, silent pastes."""
+    if len(body.split()) < MIN_WORDS:
+        return []
+    chain = _ancestor_ids(parent) if parent is not None else []
+    visible = Comment.status == CommentStatus.APPROVED
+    ancestors = (
+        dict(
+            db.session.execute(
+                select(Comment.id, Comment.body_raw).where(Comment.id.in_(chain), visible)
+            ).all()
+        )
+        if chain
+        else {}
+    )
+    latest = db.session.execute(
+        select(Comment.id, Comment.body_raw)
+        .where(Comment.post_id == post_id, visible, Comment.id.not_in(chain or [0]))
+        .order_by(Comment.created_at.desc().nulls_last(), Comment.id.desc())
+        .limit(QUOTE_CANDIDATES)
+    ).all()
+    candidates = [(key, ancestors[key]) for key in chain if key in ancestors]
+    candidates += [(key, text) for key, text in reversed(latest)]
+    return find_quotes(body, candidates)
 
 
 def _hash(token: str) -> str:

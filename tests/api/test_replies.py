@@ -382,3 +382,25 @@ def test_replies_to_unpublished_posts_are_404(http, post):
     draft.status = PostStatus.DRAFT
     db.session.commit()
     assert http.post(f"/api/posts/{post['other']}/comments", json=reply()).status_code == 404
+
+
+def test_a_new_reply_that_quotes_in_a_blockquote_or_silently_is_linked(http, post):
+    passage = "The first comment of this thread, with enough words to be quoted well."
+    body = f"<blockquote>{passage}</blockquote>\n\nI disagree, and here is why in my own words."
+    response = http.post(f"/api/comments/{post['2']}/replies", json=reply(body=body))
+    assert response.status_code == 201
+    comment = response.json()["comment"]
+    assert f'<blockquote cite="#c{post["1"]}">' in comment["body_html"]
+    assert [q["source_comment_id"] for q in comment["quotes"]] == [post["1"]]
+    silent = http.post(
+        f"/api/comments/{post['1']}/replies",
+        json=reply(
+            author_name="Sam",
+            body="this thread, with enough words to be quoted well.\n\n"
+            "Which I think misses the point entirely.",
+        ),
+    )
+    assert silent.status_code == 201
+    assert silent.json()["comment"]["quotes"][0]["source_comment_id"] == post["1"]
+    view = http.get(f"/api/comments/{post['1']}").json()
+    assert {comment["id"], silent.json()["comment"]["id"]} <= set(view["comment"]["quoted_by"])

@@ -1,0 +1,372 @@
+"""Quotes between comments: find what a reply repeats of earlier comments, and cite it.
+
+A reply quotes explicitly (a ``<blockquote>``, or lines that start with ``> ``) or silently
+(a paragraph pasted from an earlier comment, often starting mid-sentence). Text is compared
+as a sequence of words: case, white space, punctuation, quote marks and apostrophes are
+ignored, so “don’t” matches "dont" and a passage cut from the middle of a sentence still
+matches. Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Generic, TypeVar
+
+import lxml.html
+from lxml import etree
+
+K = TypeVar("K", bound=Hashable)
+
+# Shorter passages occur by coincidence ("I don't think that's right"); about eight words
+# is where a repeated run of words stops being chance.
+MIN_WORDS = 8
+# The thread index: 5-word shingles taken every 4th word. Any passage of at least
+# SHINGLE + STEP - 1 = MIN_WORDS words covers one indexed shingle of a comment it occurs in.
+SHINGLE, STEP = 5, 4
+# A shingle found in more comments than this is a stock phrase; it stops gathering more.
+MAX_POSTINGS = 64
+
+# Apostrophes and quote marks of every kind vanish before words are compared.
+_QUOTE_MARKS = dict.fromkeys(map(ord, "'\"‘’‚‛“”„‟′″`´ʼ«»‹›"), None)
+_WORD = re.compile(r"\w+")
+# "...", "…" and "[…]" mark an elision inside a quote: the parts must appear in order.
+_ELLIPSIS = re.compile(r"\[?(?:\.\s?\.\s?\.|…)\]?")
+_ANGLE_LINE = re.compile(r"^(\s*)(?:>|&gt;) ?")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+# Elements that end a paragraph when an HTML body is read as text.
+_BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Text a reply may have taken from another comment."""
+
+    text: str  # as the reply writes it, white space collapsed
+    parts: tuple[str, ...]  # normalized words of each run between elisions
+    explicit: bool
+
+    @property
+    def words(self) -> str:
+        return " ".join(part for part in self.parts if part)
+
+    @property
+    def size(self) -> int:
+        return sum(len(part.split()) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class Found(Generic[K]):
+    """A passage of a reply found in an earlier comment, ``source_key``."""
+
+    source_key: K
+    text: str
+    words: str  # normalized; places the citation in the reply's HTML
+    explicit: bool
+
+
+def normalize(text: str) -> str:
+    """Reduce text to its words: lower case, single spaces, no punctuation or quote marks."""
+    return " ".join(_WORD.findall(text.casefold().translate(_QUOTE_MARKS)))
+
+
+def plain_text(body: str) -> str:
+    """Read a body (plain text, or light HTML as comments store it) as text with paragraphs."""
+    if not _TAG.search(body):
+        return html.unescape(body)
+    root = lxml.html.fragment_fromstring(body, create_parent="div")
+    return _text_of(root)
+
+
+def _text_of(element: etree._Element) -> str:
+    """The text of an element, with blank lines between blocks and newlines for <br>."""
+    pieces: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event == "start":
+            if tag in _BLOCKS or tag == "blockquote":
+                pieces.append("\n\n")
+            elif tag == "br":
+                pieces.append("\n")
+            if node.text and tag and tag != "br":  # not the text of an HTML comment
+                pieces.append(node.text)
+        else:
+            if tag in _BLOCKS or tag == "blockquote":
+                pieces.append("\n\n")
+            if node is not element and node.tail:
+                pieces.append(node.tail)
+    return "".join(pieces)
+
+
+def passages(body: str) -> tuple[list[Passage], list[Passage]]:
+    """Split a reply into (explicit quotes, paragraphs of its own text).
+
+    Explicit quotes are the outermost blockquotes and runs of ``> `` lines. Each remaining
+    paragraph is a passage that may have been pasted silently.
+    """
+    explicit: list[Passage] = []
+    if _TAG.search(body):
+        root = lxml.html.fragment_fromstring(body, create_parent="div")
+        for quote in list(root.iter("blockquote")):
+            if any(parent.tag == "blockquote" for parent in quote.iterancestors()):
+                continue
+            explicit.append(_passage(_text_of(quote), explicit=True))
+            quote.drop_tree()
+        text = _text_of(root)
+    else:
+        text = html.unescape(body)
+    paragraphs: list[Passage] = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        own: list[str] = []
+        quoted: list[str] = []
+        for line in block.split("\n"):
+            if _ANGLE_LINE.match(line):
+                quoted.append(_ANGLE_LINE.sub(r"\1", line, count=1))
+                continue
+            if quoted:
+                explicit.append(_passage("\n".join(quoted), explicit=True))
+                quoted = []
+            own.append(line)
+        if quoted:
+            explicit.append(_passage("\n".join(quoted), explicit=True))
+        if any(line.strip() for line in own):
+            paragraphs.append(_passage("\n".join(own), explicit=False))
+    return [p for p in explicit if p.size], paragraphs
+
+
+def _passage(text: str, *, explicit: bool) -> Passage:
+    parts = tuple(normalize(part) for part in _ELLIPSIS.split(text))
+    return Passage(" ".join(text.split()), tuple(part for part in parts if part), explicit)
+
+
+def contains(haystack: str, passage: Passage) -> bool:
+    """Tell whether normalized text holds the passage's parts, in order, on word boundaries."""
+    padded, start = f" {haystack} ", 0
+    for part in passage.parts:
+        found = padded.find(f" {part} ", start)
+        if found < 0:
+            return False
+        start = found + len(part) + 1
+    return True
+
+
+def find_quotes(reply: str, candidates: Sequence[tuple[K, str]]) -> list[Found[K]]:
+    """Find the passages of a reply that occur in candidate comments.
+
+    Explicit quotes come first, then silent pastes, each in the reply's order.
+
+    ``candidates`` are (key, body) pairs in order of preference: the reply's ancestors,
+    nearest first, then the thread's other earlier comments, earliest first. Each passage
+    is credited to the first candidate that contains it.
+    """
+    normalized: list[tuple[K, str]] = []
+
+    def source_of(passage: Passage) -> K | None:
+        if not normalized:
+            normalized.extend((key, normalize(plain_text(body))) for key, body in candidates)
+        return next((key for key, words in normalized if contains(words, passage)), None)
+
+    return _resolve(reply, source_of)
+
+
+def _resolve(reply: str, source_of: Callable[[Passage], K | None]) -> list[Found[K]]:
+    explicit, paragraphs = passages(reply)
+    found: list[Found[K]] = []
+    for passage in explicit:
+        key = source_of(passage) if passage.size >= MIN_WORDS else None
+        if key is not None:
+            found.append(Found(key, passage.text, passage.words, explicit=True))
+    silent = []
+    for passage in paragraphs:
+        key = source_of(passage) if passage.size >= MIN_WORDS else None
+        if key is not None:
+            silent.append(Found(key, passage.text, passage.words, explicit=False))
+    # A reply that is nothing but pasted text is a repost (or a scraper's duplicate),
+    # not a reply that quotes: it says nothing of its own about what it repeats.
+    if not explicit and len(silent) == len(paragraphs):
+        silent = []
+    return found + silent
+
+
+def find_thread_quotes(
+    comments: Sequence[tuple[K, K | None, str]],
+) -> dict[K, list[Found[K]]]:
+    """Find every quote in a thread: {reply key: its quotes}, for replies that have any.
+
+    ``comments`` are (key, parent key, body) in the order they were written. A passage is
+    credited to the nearest ancestor that contains it, else to the earliest comment before
+    the reply that does. Cost grows with the thread's words, not with its size squared:
+    each comment's text is indexed once, and a passage is compared only with the comments
+    that share one of its shingles.
+    """
+    thread: _Thread[K] | None = None
+    result: dict[K, list[Found[K]]] = {}
+    for at, (key, _parent, body) in enumerate(comments):
+        if not _may_quote(body):
+            continue
+        thread = thread or _Thread(comments)
+        found = _resolve(body, partial(thread.source_of, reply=at))
+        if found:
+            result[key] = found
+    return result
+
+
+class _Thread(Generic[K]):
+    """A thread's comments, indexed: who holds which words, and who descends from whom."""
+
+    def __init__(self, comments: Sequence[tuple[K, K | None, str]]) -> None:
+        self.keys = [key for key, _parent, _body in comments]
+        self.texts = [normalize(plain_text(body)) for _key, _parent, body in comments]
+        self.spans = _subtree_spans([(key, parent) for key, parent, _body in comments])
+        self.index = _ShingleIndex()
+        for at, words in enumerate(self.texts):
+            self.index.add(at, words)
+
+    def source_of(self, passage: Passage, *, reply: int) -> K | None:
+        """The comment a reply took a passage from: nearest ancestor, else earliest before."""
+        hits = [
+            at
+            for at in self.index.lookup(passage)
+            if at != reply and contains(self.texts[at], passage)
+        ]
+        start, end = self.spans[reply]
+        ancestors = [at for at in hits if self.spans[at][0] < start and end <= self.spans[at][1]]
+        if ancestors:
+            return self.keys[max(ancestors, key=lambda at: self.spans[at][0])]
+        earlier = [at for at in hits if at < reply]
+        return self.keys[min(earlier)] if earlier else None
+
+
+def _may_quote(body: str) -> bool:
+    """Tell whether a body is long enough to hold a passage worth looking up."""
+    return len(_WORD.findall(body)) >= MIN_WORDS
+
+
+def _subtree_spans(nodes: Sequence[tuple[K, K | None]]) -> list[tuple[int, int]]:
+    """Number a forest in preorder: node i's subtree is the half-open range span[i]."""
+    position = {key: at for at, (key, _parent) in enumerate(nodes)}
+    children: dict[int, list[int]] = {}
+    roots: list[int] = []
+    for at, (_key, parent) in enumerate(nodes):
+        if parent is not None and parent in position and position[parent] != at:
+            children.setdefault(position[parent], []).append(at)
+        else:
+            roots.append(at)
+    spans = [(0, 0)] * len(nodes)
+    counter = 0
+    seen = [False] * len(nodes)
+    # Iterative preorder; a parent link that loops is treated as a root by the writer's tree
+    # logic already, and ``seen`` keeps this walk finite whatever it is given.
+    stack: list[tuple[int, bool]] = [(root, False) for root in reversed(roots)]
+    starts = [0] * len(nodes)
+    while stack:
+        node, done = stack.pop()
+        if done:
+            spans[node] = (starts[node], counter)
+            continue
+        if seen[node]:
+            continue
+        seen[node] = True
+        starts[node] = counter
+        counter += 1
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(children.get(node, [])))
+    return spans
+
+
+class _ShingleIndex:
+    """Which comments hold which runs of words: 5-word shingles at every 4th word."""
+
+    def __init__(self) -> None:
+        self._postings: dict[int, list[int]] = {}
+
+    def add(self, at: int, words: str) -> None:
+        tokens = words.split()
+        for start in range(0, max(len(tokens) - SHINGLE + 1, 0), STEP):
+            postings = self._postings.setdefault(hash(tuple(tokens[start : start + SHINGLE])), [])
+            if len(postings) < MAX_POSTINGS and (not postings or postings[-1] != at):
+                postings.append(at)
+
+    def lookup(self, passage: Passage) -> Iterable[int]:
+        """Comments that may hold the passage: those sharing a shingle with its longest part."""
+        tokens = max(passage.parts, key=len, default="").split()
+        found: set[int] = set()
+        for start in range(max(len(tokens) - SHINGLE + 1, 0)):
+            found.update(self._postings.get(hash(tuple(tokens[start : start + SHINGLE])), ()))
+        return sorted(found)
+
+
+def cite_quotes(body_html: str, cites: Mapping[str, str]) -> str:
+    """Show quotes in a sanitized body: each as ``<blockquote cite="#c12">``.
+
+    ``cites`` maps a quoted passage's normalized words to its citation. Blockquotes that
+    match get the cite; paragraphs of ``> `` lines become blockquotes; a paragraph pasted
+    silently is wrapped in one. Returns the body unchanged when there is nothing to do.
+    """
+    if not cites and "&gt;" not in body_html:
+        return body_html
+    root = lxml.html.fragment_fromstring(body_html, create_parent="div")
+    changed = False
+    for element in _quotable(root):
+        words = normalize(element.text_content())
+        cite = cites.get(words)
+        if element.tag == "blockquote":
+            if cite and element.get("cite") != cite:
+                element.set("cite", cite)
+                changed = True
+        elif _is_angle_paragraph(element):
+            _strip_angles(element)
+            _wrap(element, cite)
+            changed = True
+        elif cite:
+            _wrap(element, cite)
+            changed = True
+    if not changed:
+        return body_html
+    inner = (root.text or "") + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root
+    )
+    return inner.strip()
+
+
+def _quotable(root: etree._Element) -> list[etree._Element]:
+    """Paragraphs and outermost blockquotes, in order; nothing inside a blockquote."""
+    found: list[etree._Element] = []
+    stack = list(reversed(root))
+    while stack:
+        element = stack.pop()
+        if element.tag in {"blockquote", "p"}:
+            found.append(element)
+        elif element.tag in {"div", "section", "ul", "ol", "li"}:
+            stack.extend(reversed(element))
+    return found
+
+
+def _is_angle_paragraph(element: etree._Element) -> bool:
+    lines = _lines_of(element)
+    return bool(lines) and all(line.lstrip().startswith(">") for line in lines if line.strip())
+
+
+def _lines_of(element: etree._Element) -> list[str]:
+    return [line for line in element.text_content().split("\n") if line.strip()]
+
+
+def _strip_angles(element: etree._Element) -> None:
+    """Remove the ``> `` that opens each line of a paragraph (its text and after each <br>)."""
+    if element.text:
+        element.text = _ANGLE_LINE.sub(r"\1", element.text, count=1)
+    for child in element:
+        if child.tag == "br" and child.tail:
+            child.tail = _ANGLE_LINE.sub(r"\1", child.tail, count=1)
+
+
+def _wrap(element: etree._Element, cite: str | None) -> None:
+    quote = etree.Element("blockquote")
+    if cite:
+        quote.set("cite", cite)
+    quote.tail, element.tail = element.tail, None
+    element.addprevious(quote)
+    quote.append(element)
