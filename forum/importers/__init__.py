@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from forum.errors import ImportFailed
-from forum.importers import page, wxr
+from forum.importers import disqus, page, wxr
 from forum.importers.report import Report
 from forum.importers.writer import Writer
 from forum.importers.xmlsource import ReadState
@@ -21,7 +21,7 @@ from forum.models.base import utcnow
 
 # Each parser module has SOURCE, detect(head) and parse(path, recover=, state=). Detection
 # tries them in this order: "page" takes any HTML or plain text, so it comes last.
-PARSERS: dict[str, ModuleType] = {"wxr": wxr, "page": page}
+PARSERS: dict[str, ModuleType] = {"wxr": wxr, "disqus": disqus, "page": page}
 HEAD_BYTES = 4096
 
 
@@ -36,11 +36,9 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             return name
     if head.startswith(b"PK\x03\x04"):
         reason = "this is a ZIP archive; unpack it and import the export inside"
-    elif b"<disqus" in head:
-        reason = "this is a Disqus export, which this version cannot import yet"
     else:
         reason = (
-            "not a format forum can import (expected a WordPress WXR export, "
+            "not a format forum can import (expected a WordPress WXR or Disqus export, "
             "or a page saved as HTML or text)"
         )
     raise ImportFailed(os.fspath(path), reason, hint="--format names the format if it is known")

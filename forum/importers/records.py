@@ -67,6 +67,9 @@ class PostRecord:
     private_comments: int = 0  # editorial notes and the like, never imported
     paragraphs_dropped: int = 0  # paragraphs the page repeated, kept once
     line: int | None = None  # where the post starts in the file, for messages
+    # False for a source that knows a page only by its address (a Disqus thread): its
+    # comments join a post another source brought, and it never overwrites that content.
+    has_content: bool = True
 
 
 @dataclass

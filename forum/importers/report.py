@@ -61,13 +61,13 @@ class Report:
             "repairs": self.repairs[:MAX_WARNINGS],
             "posts": {
                 "total": sum(self.posts_by_status.values()),
-                **_counts(self.posts, ("created", "updated", "unchanged")),
+                **_counts(self.posts, ("created", "updated", "unchanged", "attached")),
                 "by_status": dict(sorted(self.posts_by_status.items())),
                 "by_type": dict(sorted(self.posts_by_type.items())),
             },
             "comments": {
                 "total": sum(self.comments_by_status.values()),
-                **_counts(self.comments, ("created", "updated", "unchanged")),
+                **_counts(self.comments, ("created", "updated", "unchanged", "merged")),
                 "by_status": dict(sorted(self.comments_by_status.items())),
                 "by_kind": dict(sorted(self.comments_by_kind.items())),
             },

@@ -10,8 +10,9 @@ keep a million ORM objects alive.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, update
@@ -38,10 +39,11 @@ from forum.models import (
     post_terms,
 )
 from forum.privacy import hash_address
-from forum.quotes import Found, cite_quotes, find_thread_quotes
+from forum.quotes import Found, cite_quotes, find_thread_quotes, normalize, plain_text
 from forum.sanitize import clean_comment
 from forum.spam import reason_changed, screen_comment, screen_post
 from forum.threads import resolve_tree
+from forum.urls import canonical_url
 
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 # Fields compared on re-import; a difference updates the row.
@@ -78,6 +80,8 @@ _COMMENT_FIELDS = (
 )
 _STRUCTURE_FIELDS = ("parent_id", "root_id", "depth")
 _CHUNK = 500  # ids per IN (...) list
+# Two sources' copies of one comment are written within this of each other.
+MERGE_WINDOW = timedelta(minutes=1)
 _NUMERIC_KEY = re.compile(r"\d+(?:\.\d+)*")
 
 
@@ -207,11 +211,29 @@ class Writer:
             "is_protected": record.is_protected,
             "source_url": record.url,
             "source_status": record.source_status,
+            "canonical_url": canonical_url(record.url),
         }
         existing = self.session.execute(
             select(Post).where(Post.source == self.source, Post.source_key == record.key)
         ).scalar()
-        if existing is None:
+        attached = False
+        if existing is None and values["canonical_url"]:
+            # The same page from another source (a blog's WordPress and Disqus exports):
+            # one post, with both sources' comments in one thread.
+            existing = self.session.execute(
+                select(Post)
+                .where(Post.canonical_url == values["canonical_url"])
+                .order_by(Post.id)
+                .limit(1)
+            ).scalar()
+            attached = existing is not None
+            if attached:
+                self.report.posts["attached"] += 1
+        if attached and not record.has_content:
+            post_id = existing.id
+            self.report.posts["unchanged"] += 1
+            self.session.expunge(existing)
+        elif existing is None:
             post_id = self.session.execute(
                 insert(Post).returning(Post.id),
                 [
@@ -244,6 +266,34 @@ class Writer:
             self.session.expunge(existing)
         self._post_terms(post_id, [self._term(term) for term in record.terms], existing is not None)
         self._comments(post_id, record, existed=existing is not None)
+
+    def _other_sources(self, post_id: int) -> dict[tuple[str, str], list[tuple[datetime, int]]]:
+        """The post's comments from other sources, by (author, words), for merging."""
+        rows = self.session.execute(
+            select(Comment.id, Comment.author_name, Comment.body_raw, Comment.created_at).where(
+                Comment.post_id == post_id,
+                Comment.source != self.source,
+                Comment.created_at.is_not(None),
+            )
+        ).all()
+        index: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+        for comment_id, author, body, created in rows:
+            index[_identity(author, body)].append((created, comment_id))
+        return index
+
+    def _merged(
+        self, index: dict[tuple[str, str], list[tuple[datetime, int]]], comment: CommentRecord
+    ) -> int | None:
+        """The id of the same comment from another source: same author, same words, written
+        within a minute of each other. Each stored comment absorbs one at most."""
+        if comment.created_at is None:
+            return None
+        candidates = index.get(_identity(comment.author_name, comment.body_raw), [])
+        for at, (created, comment_id) in enumerate(candidates):
+            if abs(created - comment.created_at) <= MERGE_WINDOW:
+                del candidates[at]
+                return comment_id
+        return None
 
     def _post_terms(self, post_id: int, term_ids: list[int], existed: bool) -> None:
         wanted = set(term_ids)
@@ -289,12 +339,25 @@ class Writer:
             ).mappings()
             existing = {row["source_key"]: row for row in rows}
         prefix = f"{post.key}#comment-"
-        new_keys = [key for key in tree.order if prefix + key not in existing]
+        merged: dict[str, int] = {}
+        if existed:
+            index = self._other_sources(post_id)
+            if index:
+                for key in tree.order:
+                    found = None if prefix + key in existing else self._merged(index, records[key])
+                    if found is not None:
+                        merged[key] = found
+        new_keys = [key for key in tree.order if prefix + key not in existing and key not in merged]
         fresh = iter(self._allocate_ids(len(new_keys)))
         ids = {
-            key: existing[prefix + key]["id"] if prefix + key in existing else next(fresh)
+            key: existing[prefix + key]["id"]
+            if prefix + key in existing
+            else merged[key]
+            if key in merged
+            else next(fresh)
             for key in tree.order
         }
+        self.report.comments["merged"] += len(merged)
         quotes = self._find_quotes(records, tree.order, tree.parent)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -320,6 +383,8 @@ class Writer:
                 "depth": tree.depth[key],
             }
             row = existing.get(prefix + key)
+            if key in merged:
+                continue  # stored once already, by the other source
             if row is None:
                 inserts.append(
                     {
@@ -360,7 +425,8 @@ class Writer:
                 update(Comment).where(Comment.id == change.pop("id")).values(**change)
             )
         self.report.comments["updated"] += len(updates)
-        if structure_changed:
+        if structure_changed or (merged and inserts):
+            # Replies to merged comments hang under another source's rows: recompute depths.
             self._rebuild_structure(post_id)
         self._store_quotes(post_id, quotes, ids, existed=existed)
 
@@ -522,6 +588,11 @@ def _cited(body_html: str, quotes: list[Found[str]], ids: dict[str, int]) -> str
     cited = cite_quotes(body_html, cites)
     # Re-sanitized: the markup added is on the allowlist, and this keeps the output canonical.
     return body_html if cited == body_html else clean_comment(cited)
+
+
+def _identity(author: str, body: str) -> tuple[str, str]:
+    """Who said what, compared loosely: case, spacing and punctuation do not matter."""
+    return " ".join(author.casefold().split()), normalize(plain_text(body))
 
 
 def _stored(value: Any) -> Any:

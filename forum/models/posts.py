@@ -83,6 +83,9 @@ class Post(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     slug: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str | None] = mapped_column(Text)
+    # The page's address reduced to what identifies it (forum.urls.canonical_url): sources
+    # that name the same page (a WordPress export, a Disqus export) meet here.
+    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
     excerpt: Mapped[str] = mapped_column(Text, default="")
     # A news page's standfirst (the line under its title), as plain text.
     summary: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -25,7 +25,7 @@ from forum.extensions import db
 from forum.models import Comment, CommentKind, CommentStatus, Post, PostStatus, Quote
 from forum.models.base import utcnow
 from forum.privacy import hash_address
-from forum.quotes import MIN_WORDS, Found, cite_quotes, find_quotes
+from forum.quotes import MIN_WORDS, Found, cite_quotes, find_quotes, normalize
 from forum.sanitize import clean_comment, render_wordpress_comment
 from forum.services import audit
 from forum.services.policy import Decision, NewComment, decide
@@ -99,7 +99,8 @@ def _check_parent(post: Post, parent: Comment) -> None:
         raise NotOpenForReplies(f"The branch of comment {parent.id} is locked.")
 
 
-def _quote_html(post: Post, quote: dict[str, Any]) -> tuple[Comment, str, str]:
+def _quoted(post: Post, quote: dict[str, Any]) -> tuple[Comment, str]:
+    """The comment a reply quotes and the passage, once checked: it occurs there."""
     source = db.session.get(Comment, quote["comment_id"])
     if source is None or source.post_id != post.id or source.status != CommentStatus.APPROVED:
         raise InvalidQuote(f"Comment {quote['comment_id']} is not a comment of this thread.")
@@ -107,8 +108,7 @@ def _quote_html(post: Post, quote: dict[str, Any]) -> tuple[Comment, str, str]:
     haystack = " ".join(html.unescape(_strip_tags(source.body_html)).split())
     if len(text) < 3 or text.casefold() not in haystack.casefold():
         raise InvalidQuote(f"That text does not occur in comment {source.id}.")
-    block = f'<blockquote cite="#c{source.id}"><p>{html.escape(text, quote=False)}</p></blockquote>'
-    return source, text, block
+    return source, text
 
 
 def _strip_tags(markup: str) -> str:
@@ -133,34 +133,39 @@ def add_reply(
             raise NotFound(f"There is no comment {parent_id}.")
         _check_parent(post, parent)
     client_hash = hash_address(address, address_key)
+    quoted = _quoted(post, data.quote) if data.quote else None
+    # A quote the author chose is part of what they wrote: it is kept in body_raw as a
+    # blockquote, so the comment reads whole wherever it goes (an export, a re-import).
+    body_raw = data.body
+    if quoted:
+        body_raw = f"<blockquote>{html.escape(quoted[1], quote=False)}</blockquote>\n\n{data.body}"
     duplicate = db.session.execute(
         select(Comment.id)
         .where(
             Comment.post_id == post.id,
-            Comment.body_raw == data.body,
+            Comment.body_raw == body_raw,
             Comment.author_name == data.author_name,
         )
         .limit(1)
     ).first()
     if duplicate:
         raise DuplicateComment("The same comment by the same author is here already.")
-    body_html = render_wordpress_comment(data.body)
-    found = _found_quotes(post.id, parent, data.body)
-    if found:
-        cites = {quote.words: f"#c{quote.source_key}" for quote in found}
+    found = _found_quotes(post.id, parent, body_raw)
+    cites = {quote.words: f"#c{quote.source_key}" for quote in found}
+    if quoted:
+        chosen = normalize(quoted[1])
+        found = [quote for quote in found if quote.words != chosen]
+        cites[chosen] = f"#c{quoted[0].id}"
+    body_html = render_wordpress_comment(body_raw)
+    if cites:
         body_html = clean_comment(cite_quotes(body_html, cites))
-    quoted = None
-    if data.quote:
-        source, text, block = _quote_html(post, data.quote)
-        quoted = (source, text)
-        body_html = block + "\n" + body_html
     decision = decide(
         NewComment(
             post_id=post.id,
             author_name=data.author_name,
             author_email=data.author_email,
             author_url=data.author_url,
-            body_raw=data.body,
+            body_raw=body_raw,
             body_html=body_html,
             address=address,
             honeypot=data.honeypot,
@@ -182,7 +187,7 @@ def add_reply(
         author_email=data.author_email,
         author_url=data.author_url,
         author_ip_hash=client_hash,
-        body_raw=data.body,
+        body_raw=body_raw,
         body_html=body_html,
         created_at=now,
         source=SOURCE,
