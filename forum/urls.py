@@ -12,7 +12,7 @@ TRACKING_PARAMETERS = re.compile(
     re.IGNORECASE,
 )
 # Hosts that are not where a page lives: a writer's machine, or a search engine's copy.
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]"}  # noqa: S104 (names, not binds)
 _CACHE_HOSTS = ("webcache.googleusercontent.com", "translate.googleusercontent.com")
 
 
