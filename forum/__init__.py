@@ -39,11 +39,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from forum.cli import register_commands
     from forum.errors import register_error_handlers
     from forum.extensions import db, migrate
+    from forum.health import bp as health_bp
     from forum.ratelimit import init_rate_limits
+    from forum.request_log import init_request_log
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_directory())
+    init_request_log(app)
     init_rate_limits(app)
+    app.register_blueprint(health_bp)
     register_api(app)
     register_error_handlers(app)
     register_commands(app)

@@ -34,7 +34,8 @@ def main() -> None:
 def register_commands(app: Flask) -> None:
     from forum.moderator_cli import moderator_command
 
-    for command in (import_command, demo_command, serve_command, moderator_command):
+    for command in (import_command, demo_command, serve_command, worker_command,
+                    moderator_command):
         app.cli.add_command(command)
 
 
@@ -245,13 +246,45 @@ def _demo_links(base: str) -> list[str]:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default=None, help="Default 127.0.0.1 (production: from FORUM_BIND).")
+@click.option("--port", default=None, type=int, help="Default 5000 (production: FORUM_BIND).")
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn (FORUM_WORKERS processes of FORUM_THREADS threads).")
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """Serve an existing database with the development server."""
+def serve_command(host: str | None, port: int | None, production: bool) -> None:
+    """Serve an existing database: the development server, or gunicorn for production."""
     require_schema()
-    _serve(current_app._get_current_object(), host, port)
+    if not production:
+        _serve(current_app._get_current_object(), host or "127.0.0.1", port or 5000)
+        return
+    from forum.production import ProductionServer, gunicorn_options
+
+    bind = None
+    if host or port:
+        default_host, _, default_port = current_app.config["BIND"].rpartition(":")
+        bind = f"{host or default_host}:{port or default_port}"
+    options = gunicorn_options(current_app.config, bind)
+    click.echo(f"Serving on http://{options['bind']} with gunicorn, {options['workers']} workers "
+               f"x {options['threads']} threads")
+    ProductionServer(options).run()
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then stop.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run import jobs from the Redis queue (needs FORUM_REDIS_URL)."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("forum worker needs FORUM_REDIS_URL (without Redis, the app "
+                                   "runs imports in a background thread itself)")
+    require_schema()
+    from redis import Redis
+    from rq import Worker
+
+    from forum.jobs import QUEUE
+
+    Worker([QUEUE], connection=Redis.from_url(url)).work(burst=burst, with_scheduler=False)
 
 
 def _serve(app: Flask, host: str, port: int) -> None:

@@ -33,6 +33,21 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     # Request bodies larger than this are refused (413) before they are read.
     "MAX_CONTENT_LENGTH": 1_000_000,
+    # Running in production -------------------------------------------------------------
+    # Redis shared by every app server: rate-limit counters, import progress, the job
+    # queue for `forum worker`. Without it, imports run in a thread of the app.
+    "REDIS_URL": None,
+    # Uploaded exports wait here for a worker (shared storage when workers run elsewhere).
+    "UPLOAD_DIR": None,
+    "MAX_UPLOAD_BYTES": 500_000_000,
+    # gunicorn (`forum serve --production`): where, how many processes and threads each.
+    "BIND": "127.0.0.1:8000",
+    "WORKERS": 2,
+    "THREADS": 4,
+    "TIMEOUT": 120,
+    # One log line per request: "text" or "json"; REQUEST_LOG=false turns it off.
+    "LOG_FORMAT": "text",
+    "REQUEST_LOG": True,
 }
 
 PREFIX = "FORUM_"

@@ -35,7 +35,10 @@ def flag_limit() -> str:
 
 def init_rate_limits(app: Flask) -> None:
     """Bind the limiter; trust X-Forwarded-For only for the configured number of proxies."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URL"])
+    storage = app.config["RATELIMIT_STORAGE_URL"]
+    if storage == "memory://" and app.config.get("REDIS_URL"):
+        storage = app.config["REDIS_URL"]  # several app servers count together
+    app.config.setdefault("RATELIMIT_STORAGE_URI", storage)
     if app.config["TRUSTED_PROXIES"]:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]

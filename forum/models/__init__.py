@@ -3,6 +3,7 @@
 from forum.models.base import Base
 from forum.models.comments import Comment, CommentKind, CommentStatus, Quote
 from forum.models.imports import ImportRun
+from forum.models.jobs import ImportJob, JobState
 from forum.models.moderation import Ban, BanKind, Flag, FlagReason, LogEntry, Moderator
 from forum.models.posts import Author, Post, PostStatus, PostType, Term, post_terms
 
@@ -18,7 +19,9 @@ __all__ = [
     "Comment",
     "CommentKind",
     "CommentStatus",
+    "ImportJob",
     "ImportRun",
+    "JobState",
     "Post",
     "PostStatus",
     "PostType",
