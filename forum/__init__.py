@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from forum.health import bp as health_bp
     from forum.ratelimit import init_rate_limits
     from forum.request_log import init_request_log
+    from forum.web import register_web
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_directory())
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_rate_limits(app)
     app.register_blueprint(health_bp)
     register_api(app)
+    register_web(app)
     register_error_handlers(app)
     register_commands(app)
     return app

@@ -214,6 +214,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo("\nWorth opening:")
     for line in _demo_links(base):
         click.echo(f"  {line}")
+    token = _demo_moderator()
+    click.echo(f"\nSign in at {base}/moderation with the demo moderator's token:\n  {token}")
     if not no_serve:
         _serve(current_app._get_current_object(), host, port)
 
@@ -224,25 +226,36 @@ def _demo_links(base: str) -> list[str]:
     from forum.models import Comment, CommentStatus, Post, PostStatus
 
     lines = [
-        f"{base}/api/posts                      the archive",
-        f"{base}/api/openapi.json               the API, described",
+        f"{base}/                              the archive, to read",
+        f"{base}/moderation                    the moderators' pages",
+        f"{base}/api/posts                     the archive as JSON",
+        f"{base}/api/openapi.json              the API, described",
     ]
     posts = db.session.execute(
         select(Post.id, Post.title).where(Post.status == PostStatus.PUBLISHED).order_by(Post.id)
     ).all()
     for post_id, title in posts:
-        lines.append(f"{base}/api/posts/{post_id}/comments  {title}")
+        lines.append(f"{base}/posts/{post_id:<24} {title}")
     deepest = db.session.execute(
-        select(Comment.id)
-        .where(Comment.status == CommentStatus.APPROVED)
-        .order_by(Comment.depth.desc(), Comment.id)
-        .limit(1)
+        select(Comment.id).where(Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.depth.desc(), Comment.id).limit(1)
     ).scalar()
     if deepest:
-        lines.append(
-            f"{base}/api/comments/{deepest}           the deepest reply, with its ancestors"
-        )
+        lines.append(f"{base}/comments/{deepest:<21} the deepest reply, with its ancestors")
     return lines
+
+
+def _demo_moderator() -> str:
+    """A moderator for the demo, with a fresh token each run (tokens are stored hashed)."""
+    from forum.errors import NotFound
+    from forum.services.moderators import add_moderator, reissue_token
+
+    try:
+        _moderator, token = reissue_token("demo")
+    except NotFound:
+        _moderator, token = add_moderator("demo")
+    db.session.commit()
+    return token
 
 
 @click.command("serve")

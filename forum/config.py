@@ -48,6 +48,9 @@ DEFAULTS: dict[str, Any] = {
     # One log line per request: "text" or "json"; REQUEST_LOG=false turns it off.
     "LOG_FORMAT": "text",
     "REQUEST_LOG": True,
+    # The moderators' session cookie is Secure (browsers accept it on http://127.0.0.1 and
+    # http://localhost too); turn off only to serve plain http on another address.
+    "SESSION_COOKIE_SECURE": True,
 }
 
 PREFIX = "FORUM_"

@@ -124,6 +124,11 @@ def problem(
     return Response(encoded, status=status, mimetype=PROBLEM_JSON)
 
 
+def render_http_error(error: HTTPException) -> Response:
+    """Render an HTTP error as a problem document (the API's answer to every error)."""
+    return _handle_http(error)
+
+
 def _handle_http(error: HTTPException) -> Response:
     status = error.code or 500
     extra: dict[str, Any] = {}

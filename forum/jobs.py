@@ -80,15 +80,34 @@ def enqueue(app: Flask, job_id: int) -> None:
     if executor is None:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forum-import")
         app.extensions["forum_jobs"] = executor
-    executor.submit(_run_in_app, app, job_id)
+    executor.submit(_run_in_app, app, job_id).add_done_callback(_log_failure)
+
+
+def _log_failure(future: Any) -> None:
+    error = future.exception()
+    if error is not None:
+        log.error("an import job could not run", exc_info=error)
 
 
 def _run_in_app(app: Flask, job_id: int) -> None:
     with app.app_context():
         try:
             execute(job_id)
+        except Exception:
+            db.session.rollback()
+            _mark_failed(job_id)
+            raise
         finally:
             db.session.remove()
+
+
+def _mark_failed(job_id: int) -> None:
+    """A job that could not even start must not look queued forever."""
+    job = db.session.get(ImportJob, job_id)
+    if job is not None and job.state in {JobState.QUEUED, JobState.RUNNING}:
+        job.state, job.finished_at = JobState.FAILED, utcnow()
+        job.error = job.error or "the job could not run; see the server's log"
+        db.session.commit()
 
 
 def run_job(job_id: int) -> None:

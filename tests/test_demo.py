@@ -21,7 +21,12 @@ def test_demo_imports_the_samples_idempotently(app, ctx):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
-    assert "/api/posts" in first.output and "/api/comments/" in first.output
+    assert "/api/posts" in first.output and "/comments/" in first.output
+    assert "/moderation" in first.output
+    token = first.output.strip().splitlines()[-1].strip()
+    from forum.services.moderators import authenticate
+
+    assert authenticate(f"Bearer {token}").name == "demo"
     posts = db.session.execute(select(func.count(Post.id))).scalar_one()
     comments = db.session.execute(select(func.count(Comment.id))).scalar_one()
     assert posts >= 4 and comments >= 40

@@ -34,6 +34,16 @@ def add_moderator(name: str) -> tuple[Moderator, str]:
     return moderator, token
 
 
+def reissue_token(name: str) -> tuple[Moderator, str]:
+    """Give a moderator a new token (the old one stops working); shown this once."""
+    moderator = db.session.execute(select(Moderator).where(Moderator.name == name)).scalar()
+    if moderator is None:
+        raise NotFound(f"There is no moderator called {name!r}.")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    moderator.token_hash, moderator.revoked_at = _hash(token), None
+    return moderator, token
+
+
 def revoke_moderator(name: str) -> Moderator:
     """Revoke a moderator's token; the moderator stays, for the log."""
     moderator = db.session.execute(select(Moderator).where(Moderator.name == name)).scalar()

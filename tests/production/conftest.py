@@ -51,6 +51,8 @@ def stop(process: subprocess.Popen) -> None:
 def redis_url(tmp_path_factory) -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
+        if os.environ.get("FORUM_REQUIRE_REDIS"):
+            pytest.fail("redis-server is not installed, and FORUM_REQUIRE_REDIS says it must be")
         pytest.skip("redis-server is not installed (.ci/run installs it)")
     port = free_port()
     directory = tmp_path_factory.mktemp("redis")
