@@ -38,6 +38,8 @@ class Comment(Base):
         Index("ix_comments_post_parent", "post_id", "parent_id", "created_at"),
         Index("ix_comments_post_status", "post_id", "status"),
         Index("ix_comments_root", "root_id"),
+        # Deleting or re-parenting checks the foreign key of every child: find them by index.
+        Index("ix_comments_parent", "parent_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
