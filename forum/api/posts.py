@@ -29,9 +29,9 @@ bp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Posts an
 @bp.arguments(PostQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, PostPageSchema)
 @bp.alt_response(422, schema=ProblemSchema, description="Bad query parameters")
-def list_posts(page: int, per_page: int, type: str | None = None):
+def list_posts(page: int, per_page: int, type: str | None = None, q: str | None = None):
     """List published posts, newest first, with their comment counts."""
-    result = post_service.list_posts(page, per_page, type)
+    result = post_service.list_posts(page, per_page, type, search=q)
     body = {
         "items": result.items,
         "page": page,

@@ -9,6 +9,8 @@ from forum.schemas.common import PageQuerySchema
 
 class PostQuerySchema(PageQuerySchema):
     type = fields.String(validate=validate.OneOf(["post", "page"]))
+    q = fields.String(validate=validate.Length(max=200),
+                      metadata={"description": "Only posts whose title or body contains this."})
 
 
 class TermSchema(Schema):

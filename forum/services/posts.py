@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from forum.errors import NotFound
 from forum.extensions import db
@@ -29,11 +29,33 @@ def _readable():
     return Post.status == PostStatus.PUBLISHED
 
 
-def list_posts(page: int, per_page: int, post_type: str | None = None) -> Page:
-    """Return a page of published posts, newest first, each with its comment count."""
+_LIKE_ESCAPE = "\\"
+
+
+def _like_pattern(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, its % and _ taken literally."""
+    for special in (_LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, _LIKE_ESCAPE + special)
+    return f"%{text}%"
+
+
+def list_posts(
+    page: int, per_page: int, post_type: str | None = None, search: str | None = None
+) -> Page:
+    """Return a page of published posts, newest first, each with its comment count.
+
+    ``search`` keeps the posts whose title or body contains it, in any case.
+    """
     query = select(Post).where(_readable())
     if post_type:
         query = query.where(Post.type == PostType(post_type))
+    if search and search.strip():
+        pattern = _like_pattern(" ".join(search.split()))
+        query = query.where(or_(
+            Post.title.ilike(pattern, escape=_LIKE_ESCAPE),
+            # A password-protected post's body is never shown, so it is not searched either.
+            and_(Post.is_protected.is_(False), Post.body_raw.ilike(pattern, escape=_LIKE_ESCAPE)),
+        ))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     posts = (
         db.session.execute(

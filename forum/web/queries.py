@@ -7,46 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import distinct, func, select
 
 from forum.extensions import db
-from forum.models import Comment, CommentStatus, Flag, Post, PostStatus
-from forum.services.posts import Page, comment_counts, post_dict
+from forum.models import Comment, CommentStatus, Flag, Post
+from forum.services.posts import Page, list_posts
 from forum.web.filters import text_of
 
 TEASER_WORDS = 60
-_LIKE_ESCAPE = "\\"
-
-
-def _like_pattern(text: str) -> str:
-    """A LIKE pattern that finds ``text`` anywhere, its % and _ taken literally."""
-    for special in (_LIKE_ESCAPE, "%", "_"):
-        text = text.replace(special, _LIKE_ESCAPE + special)
-    return f"%{text}%"
-
-
 def search_posts(text: str, page: int, per_page: int) -> Page:
     """Return a page of published posts whose title or body contains ``text``, any case."""
-    pattern = _like_pattern(" ".join(text.split()))
-    matches = or_(
-        Post.title.ilike(pattern, escape=_LIKE_ESCAPE),
-        # A password-protected post's body is not shown, so it must not be searchable either.
-        and_(Post.is_protected.is_(False), Post.body_raw.ilike(pattern, escape=_LIKE_ESCAPE)),
-    )
-    query = select(Post).where(Post.status == PostStatus.PUBLISHED, matches)
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    posts = (
-        db.session.execute(
-            query.order_by(Post.published_at.desc().nulls_last(), Post.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        .unique()
-        .scalars()
-        .all()
-    )
-    counts = comment_counts([post.id for post in posts])
-    return Page([post_dict(post, counts.get(post.id, 0)) for post in posts], page, per_page, total)
+    return list_posts(page, per_page, search=text)
 
 
 def teasers(post_ids: list[int]) -> dict[int, str]:

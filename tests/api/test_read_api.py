@@ -248,3 +248,17 @@ def test_openapi_document_describes_the_endpoints(http):
     ):
         assert path in spec["paths"]
     assert "CommentNode" in spec["components"]["schemas"]
+
+
+def test_posts_can_be_searched_by_title_and_body(run_import, http, tmp_path):
+    run_import(write_wxr(tmp_path / "s.xml", [
+        P("1", title="Sourdough notes", content="Flour and water."),
+        P("2", title="Bicycles", content="A chain needs WAX, not 100% oil."),
+        P("3", title="Alps", content="Huts and trails."),
+    ]))
+    titles = lambda q: [i["title"] for i in http.get("/api/posts", params={"q": q}).json()["items"]]  # noqa: E731
+    assert titles("sourdough") == ["Sourdough notes"]
+    assert titles("wax") == ["Bicycles"]
+    assert titles("100%") == ["Bicycles"]  # % is a character here, not a wildcard
+    assert titles("_") == []
+    assert http.get("/api/posts", params={"q": "x" * 201}).status_code == 422

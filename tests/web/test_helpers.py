@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from forum.services.posts import _like_pattern
 from forum.threads import nest
 from forum.web.filters import link_url, long_date, plural, short_datetime
-from forum.web.queries import _like_pattern
 from forum.web.security import safe_next
 from forum.web.trees import authors_by_id, count_nodes, cut_deep_branches, split_ancestors
 
