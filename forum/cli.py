@@ -32,10 +32,11 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from forum.export_cli import export_command
     from forum.moderator_cli import moderator_command
 
-    for command in (import_command, demo_command, serve_command, worker_command,
-                    moderator_command):
+    for command in (import_command, export_command, demo_command, serve_command,
+                    worker_command, moderator_command):
         app.cli.add_command(command)
 
 

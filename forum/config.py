@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "PER_PAGE": 20,
     "MAX_PER_PAGE": 100,
     "LOG_LEVEL": "WARNING",
+    # The archive's own address: the site URL of WXR exports, and of their generated links.
+    "SITE_URL": "http://localhost",
     # Policy for new comments (WordPress's discussion settings, by other names).
     "MODERATION_KEYS": [],  # a phrase here holds a comment for moderation
     "DISALLOWED_KEYS": [],  # a phrase here marks a comment as spam

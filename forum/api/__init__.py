@@ -86,7 +86,7 @@ def _as_problem(response: dict[str, Any]) -> None:
 
 
 def register_api(app: Flask) -> None:
-    from forum.api import comments, imports, moderation, posts
+    from forum.api import comments, exports, imports, moderation, posts
 
     # One Api per app: flask-smorest keeps the spec and its blueprints on the instance.
     app.url_map.converters["id"] = IdConverter
@@ -96,6 +96,7 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(comments.bp)
     api.register_blueprint(moderation.bp)
     api.register_blueprint(imports.bp)
+    api.register_blueprint(exports.bp)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for response in api.spec.components.responses.values():
         _as_problem(response)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from forum.errors import ImportFailed
-from forum.importers import disqus, page, wxr
+from forum.importers import archive, disqus, page, wxr
 from forum.importers.report import Report
 from forum.importers.writer import Writer
 from forum.importers.xmlsource import ReadState
@@ -21,7 +21,12 @@ from forum.models.base import utcnow
 
 # Each parser module has SOURCE, detect(head) and parse(path, recover=, state=). Detection
 # tries them in this order: "page" takes any HTML or plain text, so it comes last.
-PARSERS: dict[str, ModuleType] = {"wxr": wxr, "disqus": disqus, "page": page}
+PARSERS: dict[str, ModuleType] = {
+    "wxr": wxr,
+    "json": archive,
+    "disqus": disqus,
+    "page": page,
+}
 HEAD_BYTES = 4096
 
 
@@ -39,7 +44,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     else:
         reason = (
             "not a format forum can import (expected a WordPress WXR or Disqus export, "
-            "or a page saved as HTML or text)"
+            "forum's own JSON export, or a page saved as HTML or text)"
         )
     raise ImportFailed(os.fspath(path), reason, hint="--format names the format if it is known")
 

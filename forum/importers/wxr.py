@@ -78,6 +78,8 @@ COMMENT_KINDS = {
 # type "note" (WooCommerce likewise its order notes). They were never public; never publish.
 PRIVATE_COMMENT_TYPES = {"note", "order_note"}
 _NO_DATE = "0000-00-00 00:00:00"
+# The comment meta in which forum's own WXR exports keep a comment's exact status.
+STATUS_META = "_forum_status"
 
 
 def detect(head: bytes) -> bool:
@@ -300,7 +302,7 @@ def _comment(
     approved = approved.strip() if approved is not None else None
     # Quirk: a missing comment_approved is neither approved nor pending in WordPress;
     # unknown, so it is held for moderation, and the source's value is kept as it was.
-    status = COMMENT_STATUSES.get(approved or "", CommentStatus.PENDING)
+    status = _exact_status(element) or COMMENT_STATUSES.get(approved or "", CommentStatus.PENDING)
     comment_id = fields.get("comment_id", "").strip()
     body = fields.get("comment_content", "").strip()
     author = html.unescape(fields.get("comment_author", "").strip())
@@ -327,6 +329,23 @@ def _comment(
         body_html=render_wordpress_comment(body),
         created_at=created,
     )
+
+
+def _exact_status(element: Any) -> CommentStatus | None:
+    """The status a forum export wrote in comment meta, where WXR has no word for it.
+
+    comment_approved says 0 for both pending and hidden comments; forum's own exports add
+    a ``_forum_status`` meta with the exact status (WordPress keeps unknown meta harmlessly).
+    """
+    for meta in element:
+        if local_name(meta.tag) != "commentmeta" or not _WP_NAMESPACE.match(namespace(meta.tag)):
+            continue
+        if _field(meta, "meta_key") == STATUS_META:
+            try:
+                return CommentStatus(_field(meta, "meta_value"))
+            except ValueError:
+                return None
+    return None
 
 
 def _wp_date(value: str | None) -> datetime | None:
