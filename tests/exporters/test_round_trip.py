@@ -68,6 +68,19 @@ def test_corpora_round_trip(run_import, other_app, tmp_path, format):
     assert after == before
 
 
+DISQUS = SHARED / "corpora" / "disqus"
+
+
+@pytest.mark.skipif(not DISQUS.is_dir(), reason="../shared/corpora is not present")
+@pytest.mark.parametrize("format", FORMATS)
+def test_disqus_corpora_and_a_merged_blog_round_trip(run_import, other_app, tmp_path, format):
+    for path in sorted(DISQUS.glob("*.xml")):
+        run_import(path, recover=path.name.startswith("remark42__"))
+    before, after = round_trip(format, other_app, tmp_path)
+    assert sum(len(post[3]) for post in before) > 190  # comments
+    assert after == before
+
+
 @pytest.mark.parametrize("format", FORMATS)
 def test_awkward_threads_round_trip(run_import, other_app, tmp_path, format):
     comments = [
