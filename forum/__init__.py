@@ -7,7 +7,9 @@ import logging
 import os
 import secrets
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -127,6 +129,20 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_WRITING: ContextVar[bool] = ContextVar("forum_writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Mark work outside a request that writes (a background import): on SQLite its
+    transactions take the write lock when they begin, as write requests do."""
+    token = _WRITING.set(True)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
     """Begin SQLite transactions explicitly, so reads and writes share one snapshot.
@@ -136,5 +152,7 @@ def _sqlite_begin(connection: Any) -> None:
     "database is locked" at once), while one that asks first simply waits its turn.
     """
     if connection.dialect.name == "sqlite":
-        writing = has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        immediate = _WRITING.get() or (
+            has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
+        )
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -52,7 +52,7 @@ def export_command(format_: str, post_ids: tuple[int, ...], output: Path | None)
     site_url = current_app.config.get("SITE_URL") or DEFAULT_SITE_URL
     chunks = export(format_, db.session, post_ids=wanted, site_url=site_url, stats=stats)
     if output is None or str(output) == "-":
-        _write(chunks, click.get_binary_stream("stdout"), stats, total=None)
+        _write(chunks, sys.stdout.buffer, stats, total=None)
     else:
         total = count_posts(db.session, wanted) if sys.stderr.isatty() else None
         _write_file(chunks, output, stats, total)

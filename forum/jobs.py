@@ -90,7 +90,11 @@ def _log_failure(future: Any) -> None:
 
 
 def _run_in_app(app: Flask, job_id: int) -> None:
-    with app.app_context():
+    from forum import writing
+
+    # The job reads its row, then writes it: on SQLite, a transaction that reads first
+    # cannot wait for the write lock, so this thread's transactions take it at once.
+    with app.app_context(), writing():
         try:
             execute(job_id)
         except Exception:
