@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import orjson
 from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 
-import orjson
 from forum.extensions import db
 from forum.schema_status import check_schema
 
@@ -46,5 +46,6 @@ def readyz() -> Response:
         except Exception as error:  # noqa: BLE001
             checks["redis"] = f"failing: {error.__class__.__name__}"
     ready = all(value == "ok" for value in checks.values())
-    return _answer({"status": "ok" if ready else "unavailable", "checks": checks},
-                   200 if ready else 503)
+    return _answer(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+    )

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
-from typing import Generic, TypeVar
+from functools import lru_cache, partial
+from itertools import compress, islice, repeat
+from operator import itemgetter
+from typing import Generic, NamedTuple, TypeVar
 
 import lxml.html
 from lxml import etree
@@ -33,16 +36,29 @@ MAX_POSTINGS = 64
 # Apostrophes and quote marks of every kind vanish before words are compared.
 _QUOTE_MARKS = dict.fromkeys(map(ord, "'\"‘’‚‛“”„‟′″`´ʼ«»‹›"), None)
 _WORD = re.compile(r"\w+")
+# The same for ASCII text, in one translate: quote marks vanish, letters go to lower case,
+# everything else that is not a word character becomes a space.
+_ASCII_WORDS = str.maketrans(
+    {
+        code: None
+        if chr(code) in "'\"`"
+        else chr(code).lower()
+        if chr(code).isalnum() or chr(code) == "_"
+        else " "
+        for code in range(128)
+    }
+)
 # "...", "…" and "[…]" mark an elision inside a quote: the parts must appear in order.
 _ELLIPSIS = re.compile(r"\[?(?:\.\s?\.\s?\.|…)\]?")
+_DOTS = re.compile(r"\.\s?\.")  # in every "..." elision: a quick test before splitting
+_BLANK_LINE = re.compile(r"\n\s*\n")
 _ANGLE_LINE = re.compile(r"^(\s*)(?:>|&gt;) ?")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 # Elements that end a paragraph when an HTML body is read as text.
 _BLOCKS = frozenset({"p", "div", "li", "ul", "ol", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
-@dataclass(frozen=True)
-class Passage:
+class Passage(NamedTuple):
     """Text a reply may have taken from another comment."""
 
     text: str  # as the reply writes it, white space collapsed
@@ -55,7 +71,8 @@ class Passage:
 
     @property
     def size(self) -> int:
-        return sum(len(part.split()) for part in self.parts)
+        # Parts are normalized: words joined by single spaces, none empty.
+        return sum(part.count(" ") + 1 for part in self.parts)
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,8 @@ class Found(Generic[K]):
 
 def normalize(text: str) -> str:
     """Reduce text to its words: lower case, single spaces, no punctuation or quote marks."""
+    if text.isascii():
+        return " ".join(text.translate(_ASCII_WORDS).split())
     return " ".join(_WORD.findall(text.casefold().translate(_QUOTE_MARKS)))
 
 
@@ -107,19 +126,30 @@ def passages(body: str) -> tuple[list[Passage], list[Passage]]:
     Explicit quotes are the outermost blockquotes and runs of ``> `` lines. Each remaining
     paragraph is a passage that may have been pasted silently.
     """
-    explicit: list[Passage] = []
     if _TAG.search(body):
-        root = lxml.html.fragment_fromstring(body, create_parent="div")
-        for quote in list(root.iter("blockquote")):
-            if any(parent.tag == "blockquote" for parent in quote.iterancestors()):
-                continue
-            explicit.append(_passage(_text_of(quote), explicit=True))
-            quote.drop_tree()
-        text = _text_of(root)
-    else:
-        text = html.unescape(body)
+        return _passages_of_tree(lxml.html.fragment_fromstring(body, create_parent="div"))
+    return _passages_of_text(html.unescape(body), [])
+
+
+def _passages_of_tree(root: etree._Element) -> tuple[list[Passage], list[Passage]]:
+    """passages() of a parsed body; its blockquotes are taken out of the tree."""
+    explicit: list[Passage] = []
+    for quote in list(root.iter("blockquote")):
+        if any(parent.tag == "blockquote" for parent in quote.iterancestors()):
+            continue
+        explicit.append(_passage(_text_of(quote), explicit=True))
+        quote.drop_tree()
+    return _passages_of_text(_text_of(root), explicit)
+
+
+def _passages_of_text(text: str, explicit: list[Passage]) -> tuple[list[Passage], list[Passage]]:
     paragraphs: list[Passage] = []
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+    for block in _BLANK_LINE.split(text.replace("\r\n", "\n")):
+        if ">" not in block and "&gt;" not in block:
+            # No "> " line: the whole block is one paragraph (the loop below, faster).
+            if block.strip():
+                paragraphs.append(_passage(block, explicit=False))
+            continue
         own: list[str] = []
         quoted: list[str] = []
         for line in block.split("\n"):
@@ -138,7 +168,10 @@ def passages(body: str) -> tuple[list[Passage], list[Passage]]:
 
 
 def _passage(text: str, *, explicit: bool) -> Passage:
-    parts = tuple(normalize(part) for part in _ELLIPSIS.split(text))
+    if "…" in text or _DOTS.search(text):
+        parts = tuple(normalize(part) for part in _ELLIPSIS.split(text))
+    else:
+        parts = (normalize(text),)  # no elision: one part (splitting would find none)
     return Passage(" ".join(text.split()), tuple(part for part in parts if part), explicit)
 
 
@@ -166,14 +199,28 @@ def find_quotes(reply: str, candidates: Sequence[tuple[K, str]]) -> list[Found[K
 
     def source_of(passage: Passage) -> K | None:
         if not normalized:
-            normalized.extend((key, normalize(plain_text(body))) for key, body in candidates)
+            normalized.extend((key, _words_of(body)) for key, body in candidates)
         return next((key for key, words in normalized if contains(words, passage)), None)
 
     return _resolve(reply, source_of)
 
 
+@lru_cache(maxsize=8192)
+def _words_of(body: str) -> str:
+    """normalize(plain_text(body)), remembered: new replies are compared with the same
+    latest comments of a thread again and again."""
+    return normalize(plain_text(body))
+
+
 def _resolve(reply: str, source_of: Callable[[Passage], K | None]) -> list[Found[K]]:
-    explicit, paragraphs = passages(reply)
+    return _resolve_passages(*passages(reply), source_of)
+
+
+def _resolve_passages(
+    explicit: Sequence[Passage],
+    paragraphs: Sequence[Passage],
+    source_of: Callable[[Passage], K | None],
+) -> list[Found[K]]:
     found: list[Found[K]] = []
     for passage in explicit:
         key = source_of(passage) if passage.size >= MIN_WORDS else None
@@ -191,6 +238,47 @@ def _resolve(reply: str, source_of: Callable[[Passage], K | None]) -> list[Found
     return found + silent
 
 
+class Analysis(NamedTuple):
+    """What finding a thread's quotes needs of one body, computed once per body."""
+
+    may_quote: bool  # long enough to hold a passage worth looking up
+    words: str  # the body's text, normalized: what other replies' passages are found in
+    explicit: list[Passage]
+    paragraphs: list[Passage]
+
+
+def analyze(body: str) -> Analysis:
+    """Read a body for find_thread_quotes (pure: a big import runs it in its workers).
+
+    The same as normalize(plain_text(body)) and passages(body), parsing HTML once.
+    """
+    if _TAG.search(body):
+        root = lxml.html.fragment_fromstring(body, create_parent="div")
+        words = normalize(_text_of(root))
+        explicit, paragraphs = _passages_of_tree(root)
+    else:
+        text = html.unescape(body)
+        words = normalize(text)
+        explicit, paragraphs = _passages_of_text(text, [])
+    return Analysis(_may_quote(body), words, explicit, paragraphs)
+
+
+# Bodies analyzed ahead of find_thread_quotes (by an import's workers, while the file is
+# read), taken once each. A cache of a pure function: it changes no result, only where
+# the work is done. Whoever fills it clears it when done (forget_analyses).
+_ANALYZED: dict[str, Analysis] = {}
+
+
+def remember_analysis(body: str, analysis: Analysis) -> None:
+    """Keep a body's analysis until find_thread_quotes takes it."""
+    _ANALYZED[body] = analysis
+
+
+def forget_analyses() -> None:
+    """Drop the analyses no thread has taken."""
+    _ANALYZED.clear()
+
+
 def find_thread_quotes(
     comments: Sequence[tuple[K, K | None, str]],
 ) -> dict[K, list[Found[K]]]:
@@ -202,13 +290,24 @@ def find_thread_quotes(
     each comment's text is indexed once, and a passage is compared only with the comments
     that share one of its shingles.
     """
-    thread: _Thread[K] | None = None
+    ahead = [_ANALYZED.pop(body, None) for _key, _parent, body in comments]
+    if not any(
+        analysis.may_quote if analysis is not None else _may_quote(body)
+        for analysis, (_key, _parent, body) in zip(ahead, comments, strict=True)
+    ):
+        return {}
+    analyses = [
+        analysis if analysis is not None else analyze(body)
+        for analysis, (_key, _parent, body) in zip(ahead, comments, strict=True)
+    ]
+    thread = _Thread(comments, [analysis.words for analysis in analyses])
     result: dict[K, list[Found[K]]] = {}
-    for at, (key, _parent, body) in enumerate(comments):
-        if not _may_quote(body):
+    for at, ((key, _parent, _body), analysis) in enumerate(zip(comments, analyses, strict=True)):
+        if not analysis.may_quote:
             continue
-        thread = thread or _Thread(comments)
-        found = _resolve(body, partial(thread.source_of, reply=at))
+        found = _resolve_passages(
+            analysis.explicit, analysis.paragraphs, partial(thread.source_of, reply=at)
+        )
         if found:
             result[key] = found
     return result
@@ -217,13 +316,11 @@ def find_thread_quotes(
 class _Thread(Generic[K]):
     """A thread's comments, indexed: who holds which words, and who descends from whom."""
 
-    def __init__(self, comments: Sequence[tuple[K, K | None, str]]) -> None:
+    def __init__(self, comments: Sequence[tuple[K, K | None, str]], texts: list[str]) -> None:
         self.keys = [key for key, _parent, _body in comments]
-        self.texts = [normalize(plain_text(body)) for _key, _parent, body in comments]
+        self.texts = texts  # each body's text, normalized
         self.spans = _subtree_spans([(key, parent) for key, parent, _body in comments])
-        self.index = _ShingleIndex()
-        for at, words in enumerate(self.texts):
-            self.index.add(at, words)
+        self.index = _ShingleIndex(self.texts)
 
     def source_of(self, passage: Passage, *, reply: int) -> K | None:
         """The comment a reply took a passage from: nearest ancestor, else earliest before."""
@@ -242,7 +339,7 @@ class _Thread(Generic[K]):
 
 def _may_quote(body: str) -> bool:
     """Tell whether a body is long enough to hold a passage worth looking up."""
-    return len(_WORD.findall(body)) >= MIN_WORDS
+    return next(islice(_WORD.finditer(body), MIN_WORDS - 1, None), None) is not None
 
 
 def _subtree_spans(nodes: Sequence[tuple[K, K | None]]) -> list[tuple[int, int]]:
@@ -278,25 +375,69 @@ def _subtree_spans(nodes: Sequence[tuple[K, K | None]]) -> list[tuple[int, int]]
 
 
 class _ShingleIndex:
-    """Which comments hold which runs of words: 5-word shingles at every 4th word."""
+    """Which comments hold which runs of words: 5-word shingles at every 4th word.
 
-    def __init__(self) -> None:
-        self._postings: dict[int, list[int]] = {}
+    Built at once from all the thread's texts: the postings of a shingle (by its hash) are
+    the comments that hold it, in order, at most MAX_POSTINGS. Most shingles occur once in
+    a thread; those map to the comment itself, and only repeated ones get a list.
+    """
 
-    def add(self, at: int, words: str) -> None:
-        tokens = words.split()
-        for start in range(0, max(len(tokens) - SHINGLE + 1, 0), STEP):
-            postings = self._postings.setdefault(hash(tuple(tokens[start : start + SHINGLE])), [])
-            if len(postings) < MAX_POSTINGS and (not postings or postings[-1] != at):
+    def __init__(self, texts: Sequence[str]) -> None:
+        pairs: list[tuple[int, int]] = []  # (shingle's hash, comment), in order
+        for at, words in enumerate(texts):
+            tokens = words.split()
+            # The shingles at every STEP-th word: the k-th takes word k*STEP+i from column i.
+            indexed = zip(*(tokens[offset::STEP] for offset in range(SHINGLE)), strict=False)
+            pairs.extend(zip(map(hash, indexed), repeat(at)))
+        counts = Counter(map(itemgetter(0), pairs))
+        self._postings: dict[int, int | list[int]] = dict(pairs)
+        repeated = {shingle for shingle, count in counts.items() if count > 1}
+        is_repeated = map(repeated.__contains__, map(itemgetter(0), pairs))
+        for shingle, at in compress(pairs, is_repeated):
+            postings = self._postings[shingle]
+            if not isinstance(postings, list):
+                self._postings[shingle] = [at]
+            elif len(postings) < MAX_POSTINGS and postings[-1] != at:
                 postings.append(at)
 
     def lookup(self, passage: Passage) -> Iterable[int]:
-        """Comments that may hold the passage: those sharing a shingle with its longest part."""
-        tokens = max(passage.parts, key=len, default="").split()
+        """Comments that may hold the passage: those sharing a shingle with its longest part.
+
+        A comment that holds the part holds, indexed, the shingle at one of the part's first
+        STEP word offsets (shingles are indexed every STEP words): looking those up finds
+        every comment that holds it. A stock phrase's postings stop at MAX_POSTINGS, and
+        may lack one; then every shingle of the part is looked up, which finds it elsewhere.
+        """
+        longest = max(passage.parts, key=len, default="")
+        postings = self._postings
         found: set[int] = set()
-        for start in range(max(len(tokens) - SHINGLE + 1, 0)):
-            found.update(self._postings.get(hash(tuple(tokens[start : start + SHINGLE])), ()))
+        # filter() tests membership in C: most passages share no shingle with anything.
+        first = _shingles(longest.split(" ", STEP + SHINGLE - 1)[: STEP + SHINGLE - 1])
+        for shingle in filter(postings.__contains__, first):
+            held = postings[shingle]
+            if isinstance(held, list):
+                if len(held) >= MAX_POSTINGS:
+                    return self._lookup_all(longest.split())
+                found.update(held)
+            else:
+                found.add(held)
         return sorted(found)
+
+    def _lookup_all(self, tokens: list[str]) -> list[int]:
+        postings = self._postings
+        found: set[int] = set()
+        for shingle in filter(postings.__contains__, _shingles(tokens)):
+            held = postings[shingle]
+            if isinstance(held, list):
+                found.update(held)
+            else:
+                found.add(held)
+        return sorted(found)
+
+
+def _shingles(tokens: list[str]) -> Iterator[int]:
+    """The hash of every run of SHINGLE consecutive words, in order."""
+    return map(hash, zip(*(tokens[offset:] for offset in range(SHINGLE)), strict=False))
 
 
 def cite_quotes(body_html: str, cites: Mapping[str, str]) -> str:

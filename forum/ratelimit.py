@@ -33,6 +33,13 @@ def flag_limit() -> str:
     return current_app.config["FLAG_RATE_LIMIT"]
 
 
+# One budget per client for every way of replying (two API endpoints, two forms) and one
+# for every way of flagging (the API and the form): limits counted per route let a client
+# post the documented number through each of them, four times as many replies in all.
+replies_limited = limiter.shared_limit(reply_limit, scope="replies")
+flags_limited = limiter.shared_limit(flag_limit, scope="flags")
+
+
 def init_rate_limits(app: Flask) -> None:
     """Bind the limiter; trust X-Forwarded-For only for the configured number of proxies."""
     storage = app.config["RATELIMIT_STORAGE_URL"]

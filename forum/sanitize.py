@@ -10,10 +10,13 @@ from __future__ import annotations
 import html
 import re
 import secrets
+from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache, partial
+from typing import NamedTuple
 
 import bleach
+from bleach.html5lib_shim import match_entity, next_possible_entity
 from bleach.linkifier import LinkifyFilter, build_url_re
 
 # Inline markup people write in comments; WordPress's kses allows much the same.
@@ -104,6 +107,19 @@ _NEVER = re.compile(r"(?!)")
 # Bare URLs become links only for the schemes we allow (bleach's default knows 23, data: too).
 _LINKABLE = build_url_re(protocols=sorted(PROTOCOLS - {"mailto"}))
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
+# Characters the HTML parser rewrites or reports: controls other than tab and newline,
+# carriage returns, surrogates, noncharacters. Text with one of them takes the full path.
+_ODD_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+# The noncharacters past the first plane, apart: a class of scattered astral characters is
+# slow to search, and only text that is not ASCII needs it.
+_ASTRAL_NONCHARACTER = re.compile(
+    "["
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]"
+)
+# Every match of _LINKABLE has a dot followed by a word character (a TLD's first letter): a
+# cheap test that spares most texts the full pattern, which is slow to search.
+_MAYBE_LINKABLE = re.compile(r"\.\w")
 
 
 def _set_rel(attrs: dict, new: bool = False) -> dict:  # noqa: FBT001 (bleach's signature)
@@ -160,6 +176,9 @@ _RE_BLOCK_BR = re.compile(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*<br />", re.IGNOREC
 _RE_BR_BLOCK = re.compile(
     r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", re.IGNORECASE
 )
+_RE_BLANK_LINE = re.compile(r"\n\s*\n")
+_RE_LINE_END = re.compile(r"(?<!<br />)[ \t]*\n")
+_RE_LAST_LINE_END = re.compile(r"\n</p>$")
 
 
 def autop(text: str) -> str:
@@ -185,7 +204,7 @@ def autop(text: str) -> str:
     text = _RE_DOUBLE_BR.sub("\n\n", text)
     text = _RE_OPEN_BLOCK.sub(r"\n\n\1", text)
     text = _RE_CLOSE_BLOCK.sub(r"\1\n\n", text)
-    chunks = [chunk.strip("\n") for chunk in re.split(r"\n\s*\n", text)]
+    chunks = [chunk.strip("\n") for chunk in _RE_BLANK_LINE.split(text)]
     text = "".join(f"<p>{chunk}</p>\n" for chunk in chunks if chunk.strip())
     text = re.sub(r"<p>\s*</p>", "", text)
     text = _RE_P_AROUND_BLOCK.sub(r"\1", text)
@@ -194,10 +213,10 @@ def autop(text: str) -> str:
     text = text.replace("</blockquote></p>", "</p></blockquote>")
     text = _RE_P_BEFORE_BLOCK.sub(r"\1", text)
     text = _RE_P_AFTER_BLOCK.sub(r"\1", text)
-    text = re.sub(r"(?<!<br />)[ \t]*\n", "<br />\n", text)
+    text = _RE_LINE_END.sub("<br />\n", text)
     text = _RE_BLOCK_BR.sub(r"\1", text)
     text = _RE_BR_BLOCK.sub(r"\1", text)
-    text = re.sub(r"\n</p>$", "</p>", text)
+    text = _RE_LAST_LINE_END.sub("</p>", text)
     for index, block in enumerate(kept):
         text = text.replace(f'<pre data-kept="{nonce}-{index}"></pre>', block)
     return text.strip()
@@ -216,7 +235,170 @@ def text_to_html(text: str) -> str:
 @lru_cache(maxsize=4096)
 def clean_comment(raw_html: str) -> str:
     """Return a comment's HTML with everything not on the comment allowlist removed."""
-    return _EMPTY_PARAGRAPH.sub("", _COMMENT_CLEANER.clean(raw_html)).strip()
+    cleaned = _clean_simple_markup(raw_html)
+    if cleaned is None:
+        cleaned = _COMMENT_CLEANER.clean(raw_html)
+    return _EMPTY_PARAGRAPH.sub("", cleaned).strip()
+
+
+# Simple markup: what the HTML parser would build exactly as written, so that bleach would
+# only re-serialize it. Inline elements the comment allowlist has that the parser treats
+# plainly (no <code> or <pre>: linkify skips them, and <pre> drops a first newline).
+_SIMPLE_INLINE = frozenset(
+    {"a", "em", "strong", "b", "i", "u", "s", "strike", "small", "del", "ins", "sub", "sup"}
+    | {"cite", "q", "abbr", "acronym", "kbd", "samp", "var"}
+)
+_SIMPLE_BLOCK = frozenset({"p", "blockquote"})
+_SIMPLE_TAG = re.compile(r'(/?)([a-z]+)((?:[ \t\n]+[a-z]+="[^"\'<>&]*")*)[ \t\n]*(/?)>')
+_SIMPLE_ATTRIBUTE = re.compile(r'[ \t\n]+([a-z]+)="([^"]*)"')
+# URLs kept as written: http(s) or an anchor, printable ASCII, nothing to escape, and no
+# square brackets (urlparse refuses some, and then bleach drops the attribute).
+_SIMPLE_URL = re.compile(r"(?:https?://[A-Za-z0-9]|#)[A-Za-z0-9._~:/?#@!$()*+,;=%-]*")
+
+
+def _clean_simple_markup(markup: str) -> str | None:
+    """Clean simple markup as bleach would, without parsing HTML; None when it is not simple.
+
+    Simple: only the allowed tags above, lower case and properly nested (a paragraph holds
+    no block, a block opens only among blocks, no link inside a link), the
+    attributes kept as written (href and cite holding a plain URL; rel, which is ours to
+    set), no character the parser rewrites, and no text that linkify would turn into a
+    link. For such markup the HTML parser builds the tree exactly as written, so cleaning
+    only rewrites <br /> as <br>, escapes text as bleach does (keeping its character
+    references) and adds rel to links; tests compare this with bleach on generated markup.
+    """
+    if _ODD_CHARACTER.search(markup):
+        return None
+    if not markup.isascii() and _ASTRAL_NONCHARACTER.search(markup):
+        return None
+    pieces = markup.split("<")
+    out = [_simple_text(pieces[0], linkable=True)]
+    if out[0] is None:
+        return None
+    # The open elements, and how many of each name: every test below costs the same
+    # however deep the nesting (a comment may nest 50,000 deep).
+    stack: list[str] = []
+    open_: Counter[str] = Counter()
+    for piece in pieces[1:]:
+        tag = _SIMPLE_TAG.match(piece)
+        if tag is None:
+            return None
+        closing, name, attributes, void = tag.groups()
+        if name == "br":
+            if closing or attributes:
+                return None
+            out.append("<br>")
+        elif void:
+            return None
+        elif closing:
+            if attributes or not stack or stack.pop() != name:
+                return None
+            open_[name] -= 1
+            out.append(f"</{name}>")
+        else:
+            opened = _simple_start_tag(name, attributes, len(stack), open_)
+            if opened is None:
+                return None
+            stack.append(name)
+            open_[name] += 1
+            out.append(opened)
+        text = _simple_text(piece[tag.end() :], linkable=not open_["a"])
+        if text is None:
+            return None
+        out.append(text)
+    return None if stack else "".join(out)
+
+
+def _simple_start_tag(name: str, attributes: str, depth: int, open_: Counter[str]) -> str | None:
+    """The cleaned start tag, or None when the parser would not take it as written.
+
+    ``depth`` is how many elements are open, ``open_`` how many of each name.
+    """
+    if name in _SIMPLE_BLOCK:
+        # The parser closes an open paragraph before a block: only blocks may be open.
+        if open_["blockquote"] != depth:
+            return None
+    elif name not in _SIMPLE_INLINE or (name == "a" and open_["a"]):
+        # A link inside a link: the parser closes the first. Other inline elements may
+        # nest in their own kind, closed in order (as the parser then builds them too).
+        return None
+    found = dict(_SIMPLE_ATTRIBUTE.findall(attributes))
+    if len(found) != attributes.count("="):
+        return None  # a repeated attribute: the parser keeps the first
+    if name == "a":
+        href = found.pop("href", None)
+        found.pop("rel", None)  # not on the allowlist; _set_rel adds ours
+        if found or (href is not None and not _SIMPLE_URL.fullmatch(href)):
+            return None
+        if href is None:
+            return f'<a rel="{LINK_REL}">'
+        if href.startswith("#"):
+            return f'<a href="{href}">'
+        return f'<a href="{href}" rel="{LINK_REL}">'
+    if name == "blockquote" and set(found) <= {"cite"}:
+        cite = found.get("cite")
+        if cite is None:
+            return "<blockquote>"
+        return f'<blockquote cite="{cite}">' if _SIMPLE_URL.fullmatch(cite) else None
+    return None if found else f"<{name}>"
+
+
+def _simple_text(text: str, *, linkable: bool) -> str | None:
+    """Text as bleach writes it ("<" is not there), or None if linkify would act on it."""
+    if "&" not in text:
+        if linkable and _is_linkable(text):
+            return None
+        return text.replace(">", "&gt;")
+    # As bleach does: its sanitizer splits out character references (&amp; becomes "&"),
+    # linkify reads the text between them, then extracts references again, and the
+    # serializer escapes the rest. bleach's own functions decide what a reference is.
+    out: list[str] = []
+    for piece in _references(text):
+        if isinstance(piece, _Reference):
+            out.append(f"&{piece.name};")
+            continue
+        if linkable and _is_linkable(piece):
+            return None
+        for part in _references(piece):
+            out.append(f"&{part.name};" if isinstance(part, _Reference) else _escape(part))
+    return "".join(out)
+
+
+def _is_linkable(text: str) -> bool:
+    return _MAYBE_LINKABLE.search(text) is not None and _LINKABLE.search(text) is not None
+
+
+class _Reference(NamedTuple):
+    name: str  # a character reference, as bleach keeps it: "hellip", "#8217"
+
+
+def _references(text: str) -> list[str | _Reference]:
+    """Split text into runs of characters and character references, as bleach does.
+
+    &amp; is a plain "&" (so that URLs with it stay whole); runs of characters are merged.
+    """
+    pieces: list[str | _Reference] = []
+    for part in next_possible_entity(text):
+        if not part:
+            continue
+        if part.startswith("&"):
+            name = match_entity(part)
+            if name is not None:
+                rest = ("&" if name == "amp" else "") + part[len(name) + 2 :]
+                if name != "amp":
+                    pieces.append(_Reference(name))
+                part = rest
+                if not part:
+                    continue
+        if pieces and isinstance(pieces[-1], str):
+            pieces[-1] += part
+        else:
+            pieces.append(part)
+    return pieces
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @lru_cache(maxsize=1024)
@@ -227,7 +409,50 @@ def clean_post(raw_html: str) -> str:
 
 def render_wordpress_comment(raw: str) -> str:
     """Sanitize a comment as WordPress stores it: light HTML, paragraphs as blank lines."""
+    if is_plain_text(raw):
+        return render_plain_comment(raw)
     return clean_comment(autop(raw))
+
+
+def is_plain_text(raw: str) -> bool:
+    """Tell whether a comment is text that the sanitizer would only escape and wrap.
+
+    No markup, no entity, nothing bleach would turn into a link, no character the HTML
+    parser rewrites: most comments people write.
+    """
+    if "<" in raw or "&" in raw or _ODD_CHARACTER.search(raw):
+        return False
+    if not raw.isascii() and _ASTRAL_NONCHARACTER.search(raw):
+        return False
+    return _MAYBE_LINKABLE.search(raw) is None or _LINKABLE.search(raw) is None
+
+
+def render_plain_comment(raw: str) -> str:
+    """Render plain text (``is_plain_text``) exactly as the full sanitizer would, but faster.
+
+    autop only adds <p> and <br />, escaping covers the rest, and bleach writes void
+    elements as <br>; tests check that both paths agree byte for byte on generated text.
+    A link-like token can only occur within one line, and autop splits text only at line
+    ends, so searching the whole text for one finds exactly what linkify would find.
+    """
+    rendered = _autop_plain(html.escape(raw, quote=False)).replace("<br />", "<br>")
+    return _EMPTY_PARAGRAPH.sub("", rendered).strip()
+
+
+def _autop_plain(text: str) -> str:
+    """autop() for text without "<" (and without CR): only the steps that can act on it.
+
+    With no markup of its own, nothing but autop's own <p> and <br /> is there for the
+    block-level rules to match; tests compare this with autop() on generated text.
+    """
+    if not text.strip():
+        return ""
+    chunks = [chunk.strip("\n") for chunk in _RE_BLANK_LINE.split(text + "\n")]
+    text = "".join(f"<p>{chunk}</p>\n" for chunk in chunks if chunk.strip())
+    text = _RE_LINE_END.sub("<br />\n", text)
+    text = _RE_BLOCK_BR.sub(r"\1", text)
+    text = _RE_BR_BLOCK.sub(r"\1", text)
+    return _RE_LAST_LINE_END.sub("</p>", text).strip()
 
 
 def render_wordpress_post(raw: str) -> str:

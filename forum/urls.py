@@ -31,6 +31,26 @@ def unwrap(url: str) -> str:
     return url.strip()
 
 
+# The only schemes an address from outside may be served with as a link.
+LINK_SCHEMES = frozenset({"http", "https"})
+
+
+def safe_link(url: object) -> str | None:
+    """An address to serve as a link (an author's site, a post's source), or None.
+
+    Imports keep what the source said (a WXR comment_author_url can be ``javascript:…``);
+    what is served is only an http(s) address, in the pages and the JSON alike, so no
+    client that puts it in an ``href`` can be made to run script.
+    """
+    if not url or not isinstance(url, str):
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in LINK_SCHEMES else None
+
+
 def is_local(url: str) -> bool:
     return (urlsplit(url.strip()).hostname or "").lower() in LOCAL_HOSTS
 

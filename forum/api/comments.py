@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request, url_for
-from flask_smorest import Blueprint
 
 from forum import address_key
-from forum.api import json_response
+from forum.api import Blueprint, json_response, served_links
 from forum.extensions import db
 from forum.models import FlagReason
 from forum.privacy import hash_address
-from forum.ratelimit import client_address, flag_limit, limiter, reply_limit
+from forum.ratelimit import client_address, flags_limited, replies_limited
 from forum.schemas.comments import (
     CommentEditSchema,
     CommentSchema,
@@ -27,6 +26,8 @@ from forum.schemas.common import ProblemSchema
 from forum.services import comments as comment_service
 from forum.services import flags as flag_service
 from forum.services import replies as reply_service
+from forum.services.duplicates import wait_for_same_reply
+from forum.thread_cache import conditional_response, serialized
 
 bp = Blueprint("comments", __name__, url_prefix="/api/comments", description="Comments")
 EDIT_TOKEN_HEADER = "X-Edit-Token"  # noqa: S105 (a header name, not a secret)
@@ -50,14 +51,23 @@ _EDIT_TOKEN_DOC = {
 def get_comment(comment_id: int, max_depth: int | None = None):
     """Return the reply view: a comment, its ancestors for context, and its replies."""
     depth = current_app.config["THREAD_MAX_DEPTH"] if max_depth is None else max_depth
-    return json_response(comment_service.get_reply_view(comment_id, max_depth=depth))
+    post = comment_service.comment_thread(comment_id)
+
+    def build() -> dict:
+        view = comment_service.get_reply_view(comment_id, max_depth=depth)
+        served_links([*view["ancestors"], view["comment"]])
+        return view
+
+    # Kept while the thread's version stays: every write to the thread changes it.
+    found = serialized(("reply", comment_id, post.id, *post.thread_version, depth), build)
+    return conditional_response(found, {})
 
 
 def posted_response(posted: reply_service.Posted):
     """201 with Location when published; 202 when held for moderation (or quietly spam)."""
     published = posted.comment.status.value == "approved"
     body = {
-        "comment": comment_service.public_comment(posted.comment),
+        "comment": served_links(comment_service.public_comment(posted.comment)),
         "status": "published" if published else "held",
         "edit_token": posted.edit_token,
         "edit_expires_at": posted.edit_expires_at,
@@ -78,7 +88,7 @@ def reply_input(data: dict[str, Any]) -> reply_service.ReplyInput:
 
 
 @bp.post("/<id(bits=64):comment_id>/replies")
-@limiter.limit(reply_limit)
+@replies_limited
 @bp.arguments(ReplyCreateSchema)
 @bp.response(201, PostedCommentSchema, description="Published")
 @bp.alt_response(202, schema=PostedCommentSchema, description="Held for moderation")
@@ -89,6 +99,7 @@ def reply_input(data: dict[str, Any]) -> reply_service.ReplyInput:
 def reply_to_comment(data: dict[str, Any], comment_id: int):
     """Reply to a comment."""
     parent = comment_service.get_comment_post_id(comment_id)
+    wait_for_same_reply(parent, data["author_name"], data["body"])
     posted = reply_service.add_reply(
         post_id=parent,
         parent_id=comment_id,
@@ -117,7 +128,7 @@ def edit_comment(data: dict[str, Any], comment_id: int):
         address_key(current_app),
     )
     db.session.commit()
-    return json_response(comment_service.public_comment(comment))
+    return json_response(served_links(comment_service.public_comment(comment)))
 
 
 @bp.delete("/<id(bits=64):comment_id>")
@@ -133,7 +144,7 @@ def delete_comment(comment_id: int):
 
 
 @bp.post("/<id(bits=64):comment_id>/flags")
-@limiter.limit(flag_limit)
+@flags_limited
 @bp.arguments(FlagCreateSchema)
 @bp.response(201, FlagResultSchema)
 @bp.alt_response(404, schema=ProblemSchema, description="No such comment")

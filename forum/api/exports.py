@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Response, current_app, request, stream_with_context
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from forum.api import Blueprint
 from forum.errors import NotFound
 from forum.exporters import DEFAULT_SITE_URL, FORMATS, export
 from forum.extensions import db

@@ -8,11 +8,10 @@ import uuid
 from typing import Any
 
 from flask import current_app, g, request, url_for
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from forum.api import json_response, pagination_headers
+from forum.api import Blueprint, json_response, pagination_headers
 from forum.errors import ImportFailed, InvalidInput, NotFound
 from forum.extensions import db
 from forum.importers import PARSERS, detect_format
@@ -22,8 +21,12 @@ from forum.schemas.common import PageQuerySchema, ProblemSchema
 from forum.services.moderators import authenticate
 from forum.services.posts import Page
 
-bp = Blueprint("imports", __name__, url_prefix="/api/imports",
-               description="Imports as background jobs (moderators)")
+bp = Blueprint(
+    "imports",
+    __name__,
+    url_prefix="/api/imports",
+    description="Imports as background jobs (moderators)",
+)
 
 
 class UploadSchema(Schema):
@@ -43,7 +46,9 @@ class ProgressSchema(Schema):
 
 class ImportJobSchema(Schema):
     id = fields.Integer(required=True)
-    state = fields.String(required=True, metadata={"description": "queued, running, succeeded, failed"})
+    state = fields.String(
+        required=True, metadata={"description": "queued, running, succeeded, failed"}
+    )
     file_name = fields.String(required=True)
     size = fields.Integer(required=True)
     format = fields.String(allow_none=True)
@@ -71,7 +76,9 @@ def _require_moderator() -> None:
 
 
 def _upload_directory() -> str:
-    directory = current_app.config["UPLOAD_DIR"] or os.path.join(current_app.instance_path, "uploads")
+    directory = current_app.config["UPLOAD_DIR"] or os.path.join(
+        current_app.instance_path, "uploads"
+    )
     os.makedirs(directory, exist_ok=True)
     return directory
 
@@ -96,8 +103,14 @@ def create_import(options: dict[str, Any], files: dict[str, Any]):
     except ImportFailed as failure:
         os.remove(path)
         raise InvalidInput(f"{name}: {failure.reason}") from None
-    job = ImportJob(file_name=name, path=path, size=os.path.getsize(path), format=format_,
-                    recover=options["recover"], created_by=g.moderator.id)
+    job = ImportJob(
+        file_name=name,
+        path=path,
+        size=os.path.getsize(path),
+        format=format_,
+        recover=options["recover"],
+        created_by=g.moderator.id,
+    )
     db.session.add(job)
     db.session.commit()
     enqueue(current_app._get_current_object(), job.id)
@@ -116,7 +129,9 @@ def get_import(job_id: int):
     job = db.session.get(ImportJob, job_id)
     if job is None:
         raise NotFound(f"There is no import job {job_id}.")
-    return json_response(job_dict(job, progress_store(current_app._get_current_object()).get(job.id)))
+    return json_response(
+        job_dict(job, progress_store(current_app._get_current_object()).get(job.id))
+    )
 
 
 @bp.get("")
@@ -130,12 +145,25 @@ def list_imports(page: int, per_page: int):
     from sqlalchemy import func, select
 
     total = db.session.execute(select(func.count(ImportJob.id))).scalar_one()
-    jobs = db.session.execute(
-        select(ImportJob).order_by(ImportJob.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).scalars().all()
+    jobs = (
+        db.session.execute(
+            select(ImportJob)
+            .order_by(ImportJob.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        .scalars()
+        .all()
+    )
     store = progress_store(current_app._get_current_object())
     result = Page([job_dict(job, store.get(job.id)) for job in jobs], page, per_page, total)
-    body = {"items": result.items, "page": page, "per_page": per_page, "total": total,
-            "pages": result.pages}
-    return json_response(body, headers=pagination_headers("imports.list_imports", page,
-                                                          result.pages, total))
+    body = {
+        "items": result.items,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "pages": result.pages,
+    }
+    return json_response(
+        body, headers=pagination_headers("imports.list_imports", page, result.pages, total)
+    )

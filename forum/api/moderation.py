@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, request
-from flask_smorest import Blueprint
 
 from forum import address_key
-from forum.api import json_response, pagination_headers
+from forum.api import Blueprint, json_response, pagination_headers
 from forum.extensions import db
 from forum.models import BanKind
 from forum.schemas.common import ProblemSchema

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from forum import address_key
-from forum.api import json_response, pagination_headers
+from forum.api import Blueprint, json_response, pagination_headers, served_links
 from forum.api.comments import posted_response, reply_input
 from forum.extensions import db
-from forum.ratelimit import client_address, limiter, reply_limit
+from forum.ratelimit import client_address, replies_limited
 from forum.schemas.comments import (
     CommentCreateSchema,
     PostedCommentSchema,
@@ -21,6 +20,8 @@ from forum.schemas.posts import PostPageSchema, PostQuerySchema, PostSchema
 from forum.services import comments as comment_service
 from forum.services import posts as post_service
 from forum.services import replies as reply_service
+from forum.services.duplicates import wait_for_same_reply
+from forum.thread_cache import conditional_response, serialized
 
 bp = Blueprint("posts", __name__, url_prefix="/api/posts", description="Posts and their threads")
 
@@ -55,7 +56,7 @@ def get_post(post_id: int):
 
 
 @bp.post("/<id:post_id>/comments")
-@limiter.limit(reply_limit)
+@replies_limited
 @bp.arguments(CommentCreateSchema)
 @bp.response(201, PostedCommentSchema, description="Published")
 @bp.alt_response(202, schema=PostedCommentSchema, description="Held for moderation")
@@ -65,6 +66,7 @@ def get_post(post_id: int):
 @bp.alt_response(429, schema=ProblemSchema, description="Too many comments")
 def create_comment(data: dict, post_id: int):
     """Post a comment on a post (top-level, or a reply with parent_id)."""
+    wait_for_same_reply(post_id, data["author_name"], data["body"])
     posted = reply_service.add_reply(
         post_id=post_id,
         parent_id=data["parent_id"],
@@ -85,10 +87,22 @@ def create_comment(data: dict, post_id: int):
 def get_thread(post_id: int, sort: str, page: int, per_page: int, max_depth: int | None = None):
     """Return a post's thread: a page of top-level comments, each with its replies nested."""
     depth = current_app.config["THREAD_MAX_DEPTH"] if max_depth is None else max_depth
-    thread = comment_service.get_thread(
-        post_id, sort=sort, page=page, per_page=per_page, max_depth=depth
+    version = comment_service.readable_post(post_id).thread_version
+
+    def build() -> dict:
+        thread = comment_service.get_thread(
+            post_id, sort=sort, page=page, per_page=per_page, max_depth=depth
+        )
+        served_links(thread["comments"])
+        return thread
+
+    # Kept while the thread's version stays: every write to the thread changes it.
+    found = serialized(
+        ("thread", post_id, *version, sort, page, per_page, depth),
+        build,
+        counts=lambda thread: (thread["total"], thread["pages"]),
     )
     headers = pagination_headers(
-        "posts.get_thread", page, thread["pages"], thread["total"], post_id=post_id
+        "posts.get_thread", page, found.pages, found.total, post_id=post_id
     )
-    return json_response(thread, headers=headers)
+    return conditional_response(found, headers)

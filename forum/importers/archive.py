@@ -86,6 +86,8 @@ def parse(path: str | os.PathLike[str], *, recover: bool, state: ReadState) -> I
     header = _Header()
     seen_authors: set[str] = set()
     with open(path, "rb") as raw:
+        _check_depth(raw, name)
+        raw.seek(0)
         events = _watch(ijson.parse(_Counting(raw, state), use_float=True), header, name)
         try:
             for number, post in enumerate(ijson.items(events, "posts.item"), 1):
@@ -102,6 +104,31 @@ def parse(path: str | os.PathLike[str], *, recover: bool, state: ReadState) -> I
             f"the archive's {header.flags} reader flags and {header.log_entries} moderation "
             "log entries were not imported (this version restores posts and threads)"
         )
+
+
+# Our exports nest replies 64 levels deep at most (about 135 levels of JSON). ijson keeps
+# the prefix of every open level, each as long as the path to it: memory grows with the
+# square of the depth (10,000 levels take 2 GB), so deeper documents are refused first.
+MAX_JSON_DEPTH = 512
+
+
+def _check_depth(raw: IO[bytes], name: str) -> None:
+    """Refuse a document nested deeper than any export: a cheap pass without prefixes."""
+    depth = 0
+    try:
+        for event, _value in ijson.basic_parse(raw, use_float=True):
+            if event in {"start_map", "start_array"}:
+                depth += 1
+                if depth > MAX_JSON_DEPTH:
+                    raise ImportFailed(
+                        name,
+                        f"the document nests deeper than {MAX_JSON_DEPTH} levels, which "
+                        "forum's exports never do",
+                    )
+            elif event in {"end_map", "end_array"}:
+                depth -= 1
+    except ijson.JSONError as error:
+        raise ImportFailed(name, f"not valid JSON: {error}") from None
 
 
 def _watch(

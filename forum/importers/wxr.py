@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from forum.importers.records import (
@@ -26,8 +26,11 @@ from forum.importers.records import (
     Skipped,
     TermRecord,
 )
+from forum.importers.rendering import Pending, Renderer, import_workers
 from forum.importers.xmlsource import ReadState, iterparse, local_name, namespace, release, text_of
+from forum.memory import fewer_collections
 from forum.models import CommentKind, CommentStatus, PostStatus, PostType
+from forum.quotes import Analysis, analyze, forget_analyses, remember_analysis
 from forum.sanitize import autop, clean_post, render_wordpress_comment, render_wordpress_post
 
 SOURCE = "wordpress"
@@ -41,6 +44,7 @@ _DC_NAMESPACE = re.compile(r"^https?://purl\.org/dc/elements/1\.1/?$")
 
 _CHANNEL_TAGS = (
     "{*}item",
+    "{*}comment",  # read as each ends, and freed: an item's thread can be huge
     "{*}author",
     "{*}category",
     "{*}tag",
@@ -78,6 +82,7 @@ COMMENT_KINDS = {
 # type "note" (WooCommerce likewise its order notes). They were never public; never publish.
 PRIVATE_COMMENT_TYPES = {"note", "order_note"}
 _NO_DATE = "0000-00-00 00:00:00"
+_WP_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 # The comment meta in which forum's own WXR exports keep a comment's exact status.
 STATUS_META = "_forum_status"
 
@@ -90,17 +95,61 @@ def detect(head: bytes) -> bool:
 
 def parse(path: str | os.PathLike[str], *, recover: bool, state: ReadState) -> Iterator[Record]:
     """Yield the records of a WXR file, streaming: authors and terms, then posts."""
+    workers = import_workers(path)
+    # Workers also read each body for quotes (quotes.analyze), which the writer would do.
+    render = _render_and_analyze if workers else render_wordpress_comment
+    forget_analyses()
+    try:
+        with Renderer(render, workers) as renderer, fewer_collections(bool(workers)):
+            # A post is yielded once the next one is read: the workers sanitize the next
+            # post's comments while the writer stores this one. The order never changes.
+            held: list[Record] = []
+            for record in _records(path, recover, state, renderer):
+                if isinstance(record, PostRecord):
+                    yield from _resolved(held)
+                    held = []
+                held.append(record)
+            yield from _resolved(held)
+    finally:
+        forget_analyses()
+
+
+def _render_and_analyze(raw: str) -> tuple[str, Analysis]:
+    return render_wordpress_comment(raw), analyze(raw)
+
+
+def _resolved(records: list[Record]) -> Iterator[Record]:
+    """The records, each post's comments with their rendered HTML."""
+    for record in records:
+        if isinstance(record, PostRecord):
+            for comment in record.comments:
+                if isinstance(comment.body_html, Pending):
+                    comment.body_html, analysis = comment.body_html.result()
+                    remember_analysis(comment.body_raw, analysis)
+        yield record
+
+
+def _records(
+    path: str | os.PathLike[str], recover: bool, state: ReadState, renderer: Renderer
+) -> Iterator[Record]:
     site = ""
     channel_title = ""
     user_logins: dict[str, str] = {}  # source user id -> author key
+    comments: list[_ReadComment | None] = []  # the current item's, read as each ended
     for _event, element in iterparse(path, tags=_CHANNEL_TAGS, recover=recover, state=state):
         parent = element.getparent()
         where = local_name(parent.tag) if parent is not None else ""
+        if where == "item" and _is_wp_comment(element) and _in_channel(parent):
+            comments.append(_read_comment(element, renderer))
+            parent.remove(element)  # memory stays flat, however long the thread
+            continue
         if where != "channel":
             continue  # an element inside an item, read with its item
         name, ns = local_name(element.tag), namespace(element.tag)
         if name == "item" and ns == "":
-            yield _post(element, site or _fallback_site(element, channel_title), user_logins)
+            site_key = site or _fallback_site(element, channel_title)
+            yield _post(element, site_key, user_logins, comments)
+            comments = []
         elif _WP_NAMESPACE.match(ns):
             if name in {"base_blog_url", "base_site_url"}:
                 # The blog URL wins over the (multisite network) site URL.
@@ -149,10 +198,40 @@ def _children(element: Any) -> dict[str, Any]:
     """Map the local names of an element's WordPress children to the first such child."""
     found: dict[str, Any] = {}
     for child in element:
-        ns = namespace(child.tag)
-        if _WP_NAMESPACE.match(ns) or ns == "":
-            found.setdefault(local_name(child.tag), child)
+        name = _wp_local_name(child.tag)
+        if name is not None and name not in found:
+            found[name] = child
     return found
+
+
+# Tag -> its local name when the namespace is WordPress's or none, else None. A file uses a
+# handful of tags, read millions of times; a hostile file's endless new tags are not kept.
+_WP_LOCAL_NAMES: dict[Any, str | None] = {}
+_WP_LOCAL_NAMES_KEPT = 512
+
+
+def _wp_local_name(tag: Any) -> str | None:
+    try:
+        return _WP_LOCAL_NAMES[tag]
+    except KeyError:
+        pass
+    ns = namespace(tag)
+    name = local_name(tag) if _WP_NAMESPACE.match(ns) or ns == "" else None
+    if len(_WP_LOCAL_NAMES) < _WP_LOCAL_NAMES_KEPT:
+        _WP_LOCAL_NAMES[tag] = name
+    return name
+
+
+def _is_wp_comment(element: Any) -> bool:
+    return local_name(element.tag) == "comment" and bool(
+        _WP_NAMESPACE.match(namespace(element.tag))
+    )
+
+
+def _in_channel(item: Any) -> bool:
+    """Tell whether an element is an item of the channel, the only items read."""
+    channel = item.getparent()
+    return item.tag == "item" and channel is not None and local_name(channel.tag) == "channel"
 
 
 def _field(element: Any, name: str) -> str:
@@ -200,17 +279,16 @@ def _term(element: Any, kind: str) -> TermRecord | None:
     )
 
 
-def _post(item: Any, site: str, user_logins: dict[str, str]) -> Record:
+def _post(
+    item: Any, site: str, user_logins: dict[str, str], comments: list[_ReadComment | None]
+) -> Record:
     wp: dict[str, str] = {}
-    comments: list[Any] = []
     terms: list[TermRecord] = []
     title = link = guid = content = excerpt = creator = pub_date = ""
     for child in item:
         name, ns = local_name(child.tag), namespace(child.tag)
         if _WP_NAMESPACE.match(ns):
-            if name == "comment":
-                comments.append(child)
-            elif name not in wp:
+            if name not in wp and name != "comment":  # comments were read as they ended
                 wp[name] = text_of(child).strip()
         elif ns == "":
             if name == "title" and not title:
@@ -270,10 +348,9 @@ def _post(item: Any, site: str, user_logins: dict[str, str]) -> Record:
         terms=terms,
         line=item.sourceline,
     )
-    for element in comments:
-        comment = _comment(element, key, offset, user_logins)
-        if comment is not None:
-            record.comments.append(comment)
+    for read in comments:
+        if read is not None:
+            record.comments.append(_comment(read, offset, user_logins))
         else:
             record.private_comments += 1
     return record
@@ -291,18 +368,42 @@ def _item_term(element: Any) -> TermRecord | None:
     return TermRecord(taxonomy=taxonomy, slug=unquote(slug), name=html.unescape(name or slug))
 
 
-def _comment(
-    element: Any, post_key: str, offset: timedelta, user_logins: dict[str, str]
-) -> CommentRecord | None:
-    fields = {name: text_of(child) for name, child in _children(element).items()}
+class _ReadComment(NamedTuple):
+    """A wp:comment as read when it ended: its fields, and its body as it is rendered."""
+
+    fields: dict[str, str]
+    status: CommentStatus | None  # the exact status forum's own exports record
+    body_html: Pending | str
+
+
+def _read_comment(element: Any, renderer: Renderer) -> _ReadComment | None:
+    """Read a comment's fields; None for a private note. Its body starts rendering."""
+    fields: dict[str, str] = {}  # _children and text_of in one pass: this runs per comment
+    metas: list[Any] = []
+    for child in element:
+        name = _wp_local_name(child.tag)
+        if name == "commentmeta":
+            if namespace(child.tag):  # WordPress's own, not a stray unprefixed one
+                metas.append(child)
+        elif name is not None and name not in fields:
+            fields[name] = (child.text or "") if not len(child) else text_of(child)
     kind_raw = fields.get("comment_type", "").strip()
     if kind_raw in PRIVATE_COMMENT_TYPES:
         return None
+    status = _exact_status(metas)
+    # Quirk: comment content is stored raw, without <p>; WordPress adds them on display.
+    body_html = renderer.submit(fields.get("comment_content", "").strip())
+    return _ReadComment(fields, status, body_html)
+
+
+def _comment(read: _ReadComment, offset: timedelta, user_logins: dict[str, str]) -> CommentRecord:
+    fields = read.fields
+    kind_raw = fields.get("comment_type", "").strip()
     approved = fields.get("comment_approved")
     approved = approved.strip() if approved is not None else None
     # Quirk: a missing comment_approved is neither approved nor pending in WordPress;
     # unknown, so it is held for moderation, and the source's value is kept as it was.
-    status = _exact_status(element) or COMMENT_STATUSES.get(approved or "", CommentStatus.PENDING)
+    status = read.status or COMMENT_STATUSES.get(approved or "", CommentStatus.PENDING)
     comment_id = fields.get("comment_id", "").strip()
     body = fields.get("comment_content", "").strip()
     author = html.unescape(fields.get("comment_author", "").strip())
@@ -325,21 +426,20 @@ def _comment(
         author_ip=fields.get("comment_author_IP", "").strip() or None,
         author_login_key=user_logins.get(fields.get("comment_user_id", "").strip()),
         body_raw=body,
-        # Quirk: comment content is stored raw, without <p>; WordPress adds them on display.
-        body_html=render_wordpress_comment(body),
+        # Rendered by now, or rendering in a worker; parse() fills it in before yielding.
+        body_html=read.body_html,  # type: ignore[arg-type]
         created_at=created,
     )
 
 
-def _exact_status(element: Any) -> CommentStatus | None:
+def _exact_status(metas: list[Any]) -> CommentStatus | None:
     """The status a forum export wrote in comment meta, where WXR has no word for it.
 
     comment_approved says 0 for both pending and hidden comments; forum's own exports add
     a ``_forum_status`` meta with the exact status (WordPress keeps unknown meta harmlessly).
+    ``metas`` are the comment's wp:commentmeta elements, in order.
     """
-    for meta in element:
-        if local_name(meta.tag) != "commentmeta" or not _WP_NAMESPACE.match(namespace(meta.tag)):
-            continue
+    for meta in metas:
         if _field(meta, "meta_key") == STATUS_META:
             try:
                 return CommentStatus(_field(meta, "meta_value"))
@@ -352,8 +452,21 @@ def _wp_date(value: str | None) -> datetime | None:
     """Read a WordPress 'YYYY-MM-DD HH:MM:SS' date; 0000-00-00 means none."""
     if not value or value.startswith("0000-00-00") or value == _NO_DATE:
         return None
+    value = value.strip()
     try:
-        return datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        # The exact form every export writes, read without strptime's cost; strptime
+        # reads the rest (it also takes one-digit fields).
+        if _WP_DATE.fullmatch(value):
+            return datetime(
+                int(value[0:4]),
+                int(value[5:7]),
+                int(value[8:10]),
+                int(value[11:13]),
+                int(value[14:16]),
+                int(value[17:19]),
+                tzinfo=UTC,
+            )
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return None
 

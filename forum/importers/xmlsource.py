@@ -146,6 +146,8 @@ def namespace(tag: Any) -> str:
 
 def text_of(element: Any) -> str:
     """All text of an element, adjacent and split CDATA sections joined."""
+    if not len(element):
+        return element.text or ""  # the parser joined them already; most fields are leaves
     return "".join(element.itertext())
 
 

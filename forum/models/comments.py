@@ -36,7 +36,8 @@ class Comment(Base):
     __table_args__ = (
         UniqueConstraint("source", "source_key"),
         Index("ix_comments_post_parent", "post_id", "parent_id", "created_at"),
-        Index("ix_comments_post_status", "post_id", "status"),
+        # With the date: the latest approved comments of a thread are a short index scan.
+        Index("ix_comments_post_status", "post_id", "status", "created_at"),
         Index("ix_comments_root", "root_id"),
         # Deleting or re-parenting checks the foreign key of every child: find them by index.
         Index("ix_comments_parent", "parent_id"),

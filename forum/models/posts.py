@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
@@ -48,6 +49,18 @@ class Author(Base):
     source: Mapped[str] = mapped_column(String(32))
     source_key: Mapped[str] = mapped_column(Text)
 
+
+# How many writes each post's thread has had: triggers add one for every insert, update or
+# delete of its comments and their quotes (migration 5a1e7d2c9b40), whoever writes. A
+# serialized thread stays valid while its number does. A table of its own, not a column of
+# posts: SQLite rewrites a whole row to update it, and a post's row holds its body.
+# (No foreign key: the triggers also count the comments a deleted post takes with it.)
+thread_versions = Table(
+    "thread_versions",
+    Base.metadata,
+    Column("post_id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False, server_default="0"),
+)
 
 post_terms = Table(
     "post_terms",

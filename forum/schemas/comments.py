@@ -100,7 +100,7 @@ class QuoteInputSchema(Schema):
 class CommentCreateSchema(Schema):
     """A new comment. Status, ids and moderation fields cannot be set from outside."""
 
-    author_name = Text(required=True, min_length=1, max_length=100)
+    author_name = Text(required=True, min_length=1, max_length=100, bidi_controls=False)
     author_email = fields.Email(
         load_default=None, allow_none=True, validate=validate.Length(max=254)
     )

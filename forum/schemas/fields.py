@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from marshmallow import ValidationError, fields
 
+# Characters that show nothing: format controls (zero-width space and joiners, the byte
+# order mark, bidirectional marks), white space, and the blanks of some scripts that are
+# letters to Unicode but print nothing (Hangul fillers, the braille blank).
+_BLANK_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Bidirectional embeddings, overrides and isolates: in a name they make "gnp.exe" of
+# "exe.png" wherever the name is shown without an isolate of its own (a log, an email).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def is_blank(text: str) -> bool:
+    """Whether a text shows nothing at all (only spaces and invisible characters)."""
+    return all(
+        char in _BLANK_LETTERS or unicodedata.category(char) in _BLANK_CATEGORIES for char in text
+    )
+
 
 class Text(fields.String):
-    """A string with no NUL and no lone surrogate, trimmed, within a length bound."""
+    """A string with no NUL and no lone surrogate, trimmed, within a length bound.
 
-    def __init__(self, *, max_length: int, min_length: int = 0, **kwargs: Any) -> None:
+    A required text (``min_length``) must show something: one made of zero-width and other
+    invisible characters only is empty. ``bidi_controls=False`` refuses the characters that
+    reorder the text around them (for names).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_length: int,
+        min_length: int = 0,
+        bidi_controls: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.max_length, self.min_length = max_length, min_length
+        self.bidi_controls = bidi_controls
         self.metadata.setdefault("maxLength", max_length)
         if min_length:
             self.metadata.setdefault("minLength", min_length)
@@ -28,6 +58,10 @@ class Text(fields.String):
         text = text.strip()
         if len(text) > self.max_length:
             raise ValidationError(f"Must be at most {self.max_length} characters.")
+        if not self.bidi_controls and not _BIDI_CONTROLS.isdisjoint(text):
+            raise ValidationError("Must not contain bidirectional override characters.")
+        if self.min_length and is_blank(text):
+            raise ValidationError("Must not be empty.")
         if len(text) < self.min_length:
             raise ValidationError(
                 "Must not be empty."

@@ -5,12 +5,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from forum.schemas.common import PageQuerySchema
+from forum.schemas.fields import Text
 
 
 class PostQuerySchema(PageQuerySchema):
     type = fields.String(validate=validate.OneOf(["post", "page"]))
-    q = fields.String(validate=validate.Length(max=200),
-                      metadata={"description": "Only posts whose title or body contains this."})
+    # Text refuses NUL (PostgreSQL cannot take one in a query: a 500) and lone surrogates.
+    q = Text(
+        max_length=200, metadata={"description": "Only posts whose title or body contains this."}
+    )
 
 
 class TermSchema(Schema):

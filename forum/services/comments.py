@@ -4,38 +4,68 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, func, or_, select, type_coerce
 
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Comment, CommentStatus, Post, PostStatus, Quote
+from forum.models.posts import thread_versions
 from forum.threads import nest, shown_ids
 
-# Columns a reader's view needs; never the email or the address hash.
+# Columns a reader's view needs; never the email or the address hash. Kind and status
+# come as the strings stored: a thread of 50,000 rows need not make 100,000 enum members.
 _COLUMNS = (
     Comment.id,
     Comment.post_id,
     Comment.parent_id,
     Comment.root_id,
     Comment.depth,
-    Comment.kind,
-    Comment.status,
+    type_coerce(Comment.kind, String),
+    type_coerce(Comment.status, String),
     Comment.author_name,
     Comment.author_url,
-    Comment.created_at,
+    # As stored (the driver's value): sorted as the database sorts it, converted to a
+    # datetime only for the comments shown.
+    type_coerce(Comment.created_at, String),
     Comment.body_html,
 )
+_ID, _POST_ID, _PARENT_ID, _ROOT_ID, _DEPTH, _KIND, _STATUS = range(7)
+_AUTHOR_NAME, _AUTHOR_URL, _CREATED_AT, _BODY_HTML = range(7, 11)
+_APPROVED = CommentStatus.APPROVED.value
 _OLDEST_FIRST = (Comment.created_at.asc().nulls_first(), Comment.id.asc())
 _NEWEST_FIRST = (Comment.created_at.desc().nulls_last(), Comment.id.desc())
 
 
-def _readable_post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None or post.status != PostStatus.PUBLISHED:
+class ReadablePost(NamedTuple):
+    id: int
+    title: str
+    # Names the thread's present state: the version changes with every write to it (a
+    # trigger counts them); the post's creation time tells a post from an earlier one
+    # that had the same id (SQLite reuses the highest id once its row is deleted).
+    thread_version: tuple[int, str]
+
+
+def readable_post(post_id: int) -> ReadablePost:
+    """Return a published post's id, title and thread version, or raise NotFound."""
+    found = db.session.execute(
+        select(Post.id, Post.title, Post.created_at, Post.status, thread_versions.c.version)
+        .outerjoin(thread_versions, thread_versions.c.post_id == Post.id)
+        .where(Post.id == post_id)
+    ).first()
+    if found is None or found.status != PostStatus.PUBLISHED:
         raise NotFound(f"There is no post {post_id}.")
-    return post
+    made = found.created_at.timestamp() if found.created_at else 0
+    return ReadablePost(found.id, found.title, (found.version or 0, f"{made:.6f}"))
+
+
+def comment_thread(comment_id: int) -> ReadablePost:
+    """Return the readable post a comment belongs to, or raise NotFound."""
+    return readable_post(get_comment_post_id(comment_id))
+
+
+_readable_post = readable_post
 
 
 def get_thread(
@@ -57,16 +87,19 @@ def get_thread(
             top.order_by(*order).limit(per_page).offset((page - 1) * per_page)
         ).scalars()
     )
-    rows = (
-        _load(
+    if not top_ids:
+        rows = []
+    elif len(top_ids) == total:
+        # Every listed top-level comment is on this page: the whole thread, in one
+        # plain query. (Comments under unlisted ones have nothing to show: none is shown.)
+        rows = _load(Comment.post_id == post_id)
+    else:
+        rows = _load(
             and_(
                 Comment.post_id == post_id,
                 or_(Comment.id.in_(top_ids), Comment.root_id.in_(top_ids)),
             )
         )
-        if top_ids
-        else []
-    )
     nodes = _shown_nodes(rows, post_id)
     return {
         "post_id": post_id,
@@ -114,34 +147,53 @@ def get_reply_view(comment_id: int, *, max_depth: int) -> dict[str, Any]:
     }
 
 
-def _load(condition: Any) -> Sequence[Any]:
-    return db.session.execute(select(*_COLUMNS).where(condition).order_by(*_OLDEST_FIRST)).all()
+def _load(condition: Any) -> list[tuple[Any, ...]]:
+    """The rows of _COLUMNS that match, oldest first (sorted here: cheaper than in SQL,
+    where the sort would carry every body along; the values compare as the database
+    compares them, NULL first)."""
+    rows = db.session.execute(select(*_COLUMNS).where(condition)).all()
+    rows.sort(key=lambda row: (row[_CREATED_AT] is not None, row[_CREATED_AT], row[_ID]))
+    return rows
+
+
+def _created_at_reader() -> Any:
+    """Turn a stored created_at into the UTC datetime the model's column type gives."""
+    dialect = db.session.get_bind().dialect
+    column_type = Comment.created_at.type
+    from_driver = column_type.impl_instance._cached_result_processor(dialect, None)
+    return lambda value: column_type.process_result_value(
+        from_driver(value) if from_driver else value, dialect
+    )
 
 
 def _shown_nodes(rows: Sequence[Any], post_id: int) -> list[dict[str, Any]]:
     """Serialize the rows a reader may see: approved comments, and tombstones above them."""
     shown, tombstones = shown_ids(
-        (row.id, row.parent_id, row.depth, row.status == CommentStatus.APPROVED) for row in rows
+        (row[_ID], row[_PARENT_ID], row[_DEPTH], row[_STATUS] == _APPROVED) for row in rows
     )
     quotes, quoted_by = _quotes(post_id, shown - tombstones)
     nodes = []
+    append = nodes.append
+    read_created_at = _created_at_reader()
     for row in rows:
-        if row.id not in shown:
+        comment_id = row[_ID]
+        if comment_id not in shown:
             continue
-        removed = row.id in tombstones
-        nodes.append(
+        removed = comment_id in tombstones
+        created_at = read_created_at(row[_CREATED_AT])
+        append(
             {
-                "id": row.id,
-                "post_id": row.post_id,
-                "parent_id": row.parent_id,
-                "depth": row.depth,
-                "kind": row.kind.value,
+                "id": comment_id,
+                "post_id": row[_POST_ID],
+                "parent_id": row[_PARENT_ID],
+                "depth": row[_DEPTH],
+                "kind": row[_KIND],
                 "tombstone": removed,
-                "author": None if removed else {"name": row.author_name, "url": row.author_url},
-                "created_at": row.created_at.isoformat() if row.created_at else None,
-                "body_html": None if removed else row.body_html,
-                "quotes": [] if removed else quotes.get(row.id, []),
-                "quoted_by": quoted_by.get(row.id, []),
+                "author": None if removed else {"name": row[_AUTHOR_NAME], "url": row[_AUTHOR_URL]},
+                "created_at": created_at.isoformat() if created_at else None,
+                "body_html": None if removed else row[_BODY_HTML],
+                "quotes": [] if removed else quotes.get(comment_id, []),
+                "quoted_by": quoted_by.get(comment_id, []),
             }
         )
     return nodes

@@ -15,6 +15,7 @@ from forum.models import Comment, CommentStatus, Flag, LogEntry, Moderator, Post
 from forum.models.base import utcnow
 from forum.services import audit
 from forum.services.posts import Page
+from forum.urls import safe_link
 
 A, P, H, S, D = (
     CommentStatus.APPROVED,
@@ -261,7 +262,8 @@ def moderator_comment(comment: Comment) -> dict[str, Any]:
         "author": {
             "name": comment.author_name,
             "email": comment.author_email,
-            "url": comment.author_url,
+            # Moderators' clients link it too: only an http(s) address is served.
+            "url": safe_link(comment.author_url),
         },
         "created_at": comment.created_at,
         "body_html": comment.body_html,

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from forum.errors import NotFound
 from forum.extensions import db
 from forum.models import Comment, CommentStatus, Post, PostStatus, PostType
+from forum.urls import safe_link
 
 
 @dataclass
@@ -98,13 +99,17 @@ def post_dict(post: Post, comment_count: int, *, with_body: bool = False) -> dic
         "type": post.type.value,
         "title": post.title,
         "slug": post.slug,
-        "url": post.url,
+        # Only http(s) addresses are served: imports keep whatever the source said.
+        "url": safe_link(post.url),
         "author": {"name": post.author.display_name or post.author.login} if post.author else None,
         "published_at": post.published_at,
         "modified_at": post.modified_at,
         "excerpt": "" if post.is_protected else post.excerpt,
         "summary": "" if post.is_protected else post.summary,
-        "related_links": post.related_links or [],
+        "related_links": [
+            {**link, "url": safe_link(link.get("url"))} if isinstance(link, dict) else link
+            for link in post.related_links or []
+        ],
         "comment_count": comment_count,
         "comments_open": post.comments_open,
         "protected": post.is_protected,

@@ -9,7 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -53,8 +53,30 @@ class Posted:
     edit_expires_at: datetime
 
 
-def _open_post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
+class _Post(NamedTuple):
+    """What a reply needs of its post (one light query, not the whole ORM object)."""
+
+    id: int
+    status: PostStatus
+    locked_at: datetime | None
+    comments_open: bool
+
+
+class _Parent(NamedTuple):
+    """What a reply needs of the comment it answers."""
+
+    id: int
+    post_id: int
+    status: CommentStatus
+    root_id: int | None
+    depth: int
+
+
+def _open_post(post_id: int) -> _Post:
+    found = db.session.execute(
+        select(Post.id, Post.status, Post.locked_at, Post.comments_open).where(Post.id == post_id)
+    ).first()
+    post = _Post(*found) if found is not None else None
     if post is None or post.status != PostStatus.PUBLISHED:
         raise NotFound(f"There is no post {post_id}.")
     if post.locked_at is not None or not post.comments_open:
@@ -62,7 +84,16 @@ def _open_post(post_id: int) -> Post:
     return post
 
 
-def _ancestor_ids(comment: Comment) -> list[int]:
+def _parent(parent_id: int) -> _Parent | None:
+    found = db.session.execute(
+        select(Comment.id, Comment.post_id, Comment.status, Comment.root_id, Comment.depth).where(
+            Comment.id == parent_id
+        )
+    ).first()
+    return _Parent(*found) if found is not None else None
+
+
+def _ancestor_ids(comment: Comment | _Parent) -> list[int]:
     """The comment and its ancestors, nearest first, in one query over its root's tree."""
     root = comment.root_id if comment.root_id is not None else comment.id
     parents: dict[int, int | None] = {comment.id: None}
@@ -80,7 +111,7 @@ def _ancestor_ids(comment: Comment) -> list[int]:
     return chain
 
 
-def _check_parent(post: Post, parent: Comment) -> None:
+def _check_parent(post: _Post, parent: _Parent) -> None:
     if parent.post_id != post.id:
         raise ParentNotInThread(f"Comment {parent.id} belongs to another post.")
     if parent.status != CommentStatus.APPROVED:
@@ -99,7 +130,7 @@ def _check_parent(post: Post, parent: Comment) -> None:
         raise NotOpenForReplies(f"The branch of comment {parent.id} is locked.")
 
 
-def _quoted(post: Post, quote: dict[str, Any]) -> tuple[Comment, str]:
+def _quoted(post: _Post, quote: dict[str, Any]) -> tuple[Comment, str]:
     """The comment a reply quotes and the passage, once checked: it occurs there."""
     source = db.session.get(Comment, quote["comment_id"])
     if source is None or source.post_id != post.id or source.status != CommentStatus.APPROVED:
@@ -128,7 +159,7 @@ def add_reply(
     post = _open_post(post_id)
     parent = None
     if parent_id is not None:
-        parent = db.session.get(Comment, parent_id)
+        parent = _parent(parent_id)
         if parent is None:
             raise NotFound(f"There is no comment {parent_id}.")
         _check_parent(post, parent)
@@ -212,6 +243,11 @@ def add_reply(
             reason=decision.reason,
             details={"ban_id": decision.ban_id} if decision.ban_id else None,
         )
+    # Written now, and kept as written: the answer is built from these values without
+    # reading the row back after the commit (on SQLite that read would wait for the write
+    # lock again, and hold it to the end of the request).
+    db.session.flush()
+    db.session.expunge(comment)
     return Posted(comment, decision, token, now + EDIT_WINDOW)
 
 
@@ -220,7 +256,7 @@ def add_reply(
 QUOTE_CANDIDATES = 200
 
 
-def _found_quotes(post_id: int, parent: Comment | None, body: str) -> list[Found[int]]:
+def _found_quotes(post_id: int, parent: _Parent | None, body: str) -> list[Found[int]]:
     """Quotes of earlier comments in a new reply: blockquotes, '> ' lines, silent pastes."""
     if len(body.split()) < MIN_WORDS:
         return []

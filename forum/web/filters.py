@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask, request, session, url_for
 from markupsafe import Markup
 
-LINK_SCHEMES = {"http", "https"}
+from forum.urls import safe_link
 
 
 def as_datetime(value: Any) -> datetime | None:
@@ -62,13 +61,7 @@ def plural(number: int, one: str, many: str | None = None) -> str:
 
 def link_url(url: Any) -> str | None:
     """An http(s) address to link to, or None: never a javascript: or data: URL."""
-    if not url or not isinstance(url, str):
-        return None
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url.strip() if scheme in LINK_SCHEMES else None
+    return safe_link(url)
 
 
 def text_of(markup: str | None) -> str:

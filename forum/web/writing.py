@@ -16,11 +16,12 @@ from forum.errors import AlreadyFlagged, Conflict, InvalidInput, InvalidQuote, N
 from forum.extensions import db
 from forum.models import Comment, CommentStatus, FlagReason
 from forum.privacy import hash_address
-from forum.ratelimit import client_address, flag_limit, limiter, reply_limit
+from forum.ratelimit import client_address, flags_limited, replies_limited
 from forum.services import comments as comment_service
 from forum.services import flags as flag_service
 from forum.services import posts as post_service
 from forum.services import replies as reply_service
+from forum.services.duplicates import wait_for_same_reply
 from forum.web import queries
 from forum.web.blueprints import reader_pages
 from forum.web.errors import status_of
@@ -43,14 +44,14 @@ HIDDEN_BY_FLAGS = "Thank you. Enough readers flagged this comment: it is hidden 
 
 
 @reader_pages.post("/posts/<id:post_id>/comments")
-@limiter.limit(reply_limit)
+@replies_limited
 def comment_on_post(post_id: int):
     """Post a top-level comment on a post."""
     return _reply(post_id, None)
 
 
 @reader_pages.post("/comments/<id(bits=64):comment_id>/replies")
-@limiter.limit(reply_limit)
+@replies_limited
 def reply_to_comment(comment_id: int):
     """Reply to a comment."""
     return _reply(comment_service.get_comment_post_id(comment_id), comment_id)
@@ -62,6 +63,7 @@ def _reply(post_id: int, parent_id: int | None):
     except ValidationError as error:
         return _compose(post_id, parent_id, field_errors(error.messages), 422)
     try:
+        wait_for_same_reply(post_id, data["author_name"], data["body"])
         posted = reply_service.add_reply(
             post_id=post_id,
             parent_id=parent_id,
@@ -117,7 +119,7 @@ def _shown_comment(comment_id: int) -> dict[str, Any] | None:
 
 
 @reader_pages.post("/comments/<id(bits=64):comment_id>/flags")
-@limiter.limit(flag_limit)
+@flags_limited
 def flag_comment(comment_id: int):
     """Flag a comment for the moderators, with a reason."""
     try:

@@ -59,7 +59,14 @@ def parse(path: str | os.PathLike[str], *, recover: bool, state: ReadState) -> I
         raise ImportFailed(name, f"larger than {MAX_BYTES >> 20} MB; not a saved page")
     is_html = bool(_HTML.match(data.removeprefix(_BOM).lstrip()[:4096]))
     text, note = _decode(data, is_html)
-    article = htmlpage.read(text) if is_html else textpage.read(text)
+    try:
+        article = htmlpage.read(text) if is_html else textpage.read(text)
+    except htmlpage.PageTooDeep as error:
+        raise ImportFailed(
+            name,
+            f"the page nests its elements too deep to be read whole ({error}); it is "
+            "refused rather than imported without what lies deeper",
+        ) from None
     if article is None or not (plain_text(article.body_html).strip() or article.comments):
         raise ImportFailed(
             name,

@@ -27,7 +27,21 @@ from forum.quotes import normalize
 from forum.sanitize import clean_comment, clean_post
 
 # HTML parsers always recover; this one never fetches anything and keeps no comments.
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# libxml2 stops building the tree at a depth limit (256, or 2048 with huge_tree) and, as a
+# browser-like recovering parser, carries on without what lies deeper: comments would be
+# lost without a word. A page nested past 2048 levels is refused instead (PageTooDeep).
+_PARSER_OPTIONS = {
+    "remove_comments": True,
+    "remove_pis": True,
+    "no_network": True,
+    "huge_tree": True,
+}
+
+
+class PageTooDeep(ValueError):
+    """The page nests its elements deeper than the HTML parser builds trees."""
+
+
 # Never content: code, embeds, forms and navigation.
 _DROP_TAGS = (
     "script",
@@ -75,7 +89,12 @@ _COMMENT_ID = re.compile(r"^(?:li-|div-)?comment-(\d+)$")
 
 def read(text: str) -> Article | None:
     """Read an HTML page; None when it has no title."""
-    root = lxml.html.document_fromstring(text, parser=_PARSER)
+    # A parser per page: its error log says whether the depth limit cut the tree.
+    parser = lxml.html.HTMLParser(**_PARSER_OPTIONS)
+    root = lxml.html.document_fromstring(text, parser=parser)
+    for entry in parser.error_log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT":
+            raise PageTooDeep(f"line {entry.line}: {entry.message.strip()}")
     title, title_line = _title(root)
     if not title:
         return None

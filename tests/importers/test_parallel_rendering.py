@@ -1,0 +1,50 @@
+"""A big import sanitizes in worker processes: the records are exactly those of one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from forum.importers import rendering, wxr
+from forum.importers.records import PostRecord
+from forum.importers.xmlsource import ReadState
+from forum.quotes import _ANALYZED
+from forum.sanitize import render_wordpress_comment
+
+DEMO = Path(__file__).resolve().parents[2] / "import" / "demo-blog.wxr.xml"
+
+
+def records(path: Path) -> list:
+    return list(wxr.parse(path, recover=False, state=ReadState()))
+
+
+@pytest.mark.skipif(not DEMO.exists(), reason="the demo export is not there")
+def test_workers_give_the_same_records_as_one_process(ctx, monkeypatch):
+    ctx.config["IMPORT_WORKERS"] = 0
+    alone = records(DEMO)
+    monkeypatch.setattr(rendering, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(rendering, "BATCH", 3)  # several batches, some half full
+    ctx.config["IMPORT_WORKERS"] = 2
+    try:
+        together = records(DEMO)
+    finally:
+        del ctx.config["IMPORT_WORKERS"]
+    assert together == alone
+    comments = [
+        comment for record in alone if isinstance(record, PostRecord) for comment in record.comments
+    ]
+    assert len(comments) > 10 and all(isinstance(c.body_html, str) for c in comments)
+    assert not _ANALYZED  # analyses made ahead are dropped when the file is done
+
+
+def test_renderer_without_workers_renders_at_once():
+    with rendering.Renderer(render_wordpress_comment, workers=1) as renderer:
+        assert not renderer.parallel
+        assert renderer.submit("Hello") == "<p>Hello</p>"
+
+
+def test_renderer_returns_results_in_the_order_submitted():
+    with rendering.Renderer(render_wordpress_comment, workers=2) as renderer:
+        pending = [renderer.submit(f"Comment number {n}") for n in range(300)]
+        assert [p.result() for p in pending] == [f"<p>Comment number {n}</p>" for n in range(300)]

@@ -1,0 +1,339 @@
+"""The sanitizer's fast paths give exactly what the full bleach path gives, byte for byte.
+
+Each test generates many inputs (deterministically: the same ones on every run) and
+compares the fast path with the slow one it stands in for.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from forum.sanitize import (
+    _COMMENT_CLEANER,
+    _EMPTY_PARAGRAPH,
+    _autop_plain,
+    _clean_simple_markup,
+    autop,
+    clean_comment,
+    is_plain_text,
+    render_plain_comment,
+    render_wordpress_comment,
+)
+
+# Pieces that plain text is made of, and near misses: what autop and linkify react to.
+PIECES = [
+    "word",
+    "Word",
+    "ünïcödé",
+    "Ελληνικά",
+    "日本語",
+    "مرحبا",
+    "😂",
+    "👍🏽",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\n\n",
+    " \n",
+    "\n \n",
+    "\u00a0",
+    "\u2028",
+    "\u3000",
+    ">",
+    "> ",
+    '"',
+    "'",
+    "’",
+    ".",
+    "...",
+    ",",
+    "!",
+    "?",
+    "(",
+    ")",
+    ":",
+    "/",
+    "//",
+    "@",
+    "#",
+    "%",
+    "*",
+    "_",
+    "-",
+    "=",
+    "+",
+    "[",
+    "]",
+    "]]>",
+    "{",
+    "`",
+    "\\",
+    "|",
+    "~",
+    "com",
+    "org",
+    "it",
+    "e.g.",
+    "i.e.",
+    "3.5",
+    "end.It",
+    "example.com",
+    "www.example",
+    "http",
+    "https://",
+    "mailto:",
+    "a@b",
+    "br",
+    "p",
+]
+# And what sends text down the full path: markup, entities, characters the parser rewrites.
+ODD_PIECES = ["<", "<p>", "</p>", "<br />", "&", "&amp;", "&#38;", "\r\n", "\x0c", "\x00", "\x85"]
+plain_texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+any_texts = st.lists(st.sampled_from(PIECES + ODD_PIECES), max_size=40).map("".join) | st.text(
+    max_size=80
+)
+FAST = settings(
+    max_examples=600, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def full_path(raw: str) -> str:
+    return clean_comment(autop(raw))
+
+
+@FAST
+@given(plain_texts)
+@example("Thanks!\n\nSee you > then.\nBye")
+@example(" \n leading and trailing \n ")
+@example("a\n\n\n\nb\n \n\tc")
+def test_plain_text_renders_as_the_full_sanitizer_renders_it(raw: str) -> None:
+    if is_plain_text(raw):
+        assert render_plain_comment(raw) == full_path(raw)
+    assert render_wordpress_comment(raw) == full_path(raw)
+
+
+@FAST
+@given(plain_texts)
+def test_autop_of_text_without_markup_takes_only_the_steps_that_can_act(raw: str) -> None:
+    escaped = raw.replace("<", "&lt;").replace("\r", "")
+    assert _autop_plain(escaped) == autop(escaped)
+
+
+@FAST
+@given(any_texts)
+def test_any_comment_renders_as_the_full_sanitizer_renders_it(raw: str) -> None:
+    assert render_wordpress_comment(raw) == full_path(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "see example.com for more",
+        "https://example.org/page",
+        "www.example.net",
+        "R&D",
+        "&amp;",
+        "<b>bold</b>",
+        "a\rb",
+        "nul\x00here",
+        "form\x0cfeed",
+    ],
+)
+def test_text_with_markup_entities_links_or_odd_characters_takes_the_full_path(
+    raw: str,
+) -> None:
+    assert not is_plain_text(raw)
+    assert render_wordpress_comment(raw) == full_path(raw)
+
+
+# Markup: tags the simple path takes, and near misses it must leave to bleach.
+TAGS = [
+    "<p>",
+    "</p>",
+    "<br />",
+    "<br>",
+    "<br/>",
+    "</br>",
+    "<blockquote>",
+    "</blockquote>",
+    '<blockquote cite="#c12">',
+    '<blockquote cite="https://example.org/x">',
+    '<blockquote cite="javascript:alert(1)">',
+    "<em>",
+    "</em>",
+    "<strong>",
+    "</strong>",
+    "<b>",
+    "</b>",
+    "<i>",
+    "</i>",
+    "<q>",
+    "</q>",
+    "<abbr>",
+    "</abbr>",
+    '<a href="https://example.org/page?x=1;y=(2)#top">',
+    '<a href="http://a.example/">',
+    '<a href="#c3">',
+    '<a href="https://example.org/" rel="nofollow ugc noopener">',
+    '<a rel="x" href="https://example.org/">',
+    '<a href="https://[bad/">',
+    '<a href="javascript:alert(1)">',
+    '<a href="//example.org/">',
+    '<a title="t" href="https://example.org/">',
+    '<a href="https://a.org/" href="https://b.org/">',
+    "<a>",
+    "</a>",
+    "<A>",
+    "<P>",
+    "<p/>",
+    '<p class="x">',
+    "<code>",
+    "</code>",
+    "<pre>",
+    "</pre>",
+    "<ul>",
+    "<li>",
+    "<div>",
+    "</div>",
+    "<script>",
+    "</script>",
+    "<span>",
+    "<!-- c -->",
+    "<",
+    "< p>",
+    "<p\n>",
+    "<em\t>",
+]
+TEXTS = [
+    "word",
+    "two words",
+    " ",
+    "\n",
+    "\n\n",
+    ">",
+    '"',
+    "'",
+    "ünï",
+    "日本",
+    "😂",
+    "\u00a0",
+    "example.com",
+    "see www.example.org now",
+    "https://example.net/path",
+    "e.g.",
+    "end.It",
+    "a@b.co",
+    "&",
+    "&amp;",
+    "&hellip;",
+    "&amp;lt;",
+    "&amp;amp;",
+    "&#8217;",
+    "&#x26;",
+    "&#;",
+    "&notin;",
+    "&noti",
+    "&lt",
+    "&copy",
+    "R&D",
+    "AT&amp;T",
+    "http://a.example/?x=1&amp;y=2",
+    "www.example&hellip;com",
+    "\x0c",
+    "\r",
+]
+markup = st.lists(st.sampled_from(TAGS) | st.sampled_from(TEXTS), max_size=30).map("".join)
+
+
+def bleach_path(markup: str) -> str:
+    return _EMPTY_PARAGRAPH.sub("", _COMMENT_CLEANER.clean(markup)).strip()
+
+
+@FAST
+@given(markup)
+@example(
+    '<p>Quoting: <a href="https://example.org/">a link</a></p>\n<blockquote><p>x</p></blockquote>'
+)
+@example('<blockquote cite="#c7"><p>he said &gt; that</p></blockquote><p>ok</p>')
+def test_simple_markup_cleans_as_bleach_cleans_it(markup: str) -> None:
+    assert clean_comment.__wrapped__(markup) == bleach_path(markup)
+
+
+def test_simple_markup_path_is_taken_by_well_formed_comments() -> None:
+    markup = (
+        '<p>Read <a href="https://example.org/a">this</a>, <em>really</em>.<br>\nOK &gt; no</p>'
+    )
+    assert _clean_simple_markup(markup) == bleach_path(markup)
+    assert _clean_simple_markup(markup + "<p>see example.com</p>") is None  # linkify acts
+    assert _clean_simple_markup(markup + "<div>x</div>") is None  # not on the simple list
+
+
+# Well-formed markup, built as a tree: most of it takes the simple path.
+INLINE_TAGS = ["em", "strong", "b", "i", "u", "small", "sub", "cite", "q", "abbr", "a"]
+LINKS = ['<a href="https://example.org/x">', '<a href="#c1">', '<a href="http://e.org/" rel="x">']
+words = st.sampled_from(
+    ["word", "two words", " ", "\n", "x > y", "“quoted”", "日本", "www.a.com", "R&D", "&hellip;"]
+)
+
+
+def _inline(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    element = st.tuples(st.sampled_from(INLINE_TAGS), st.sampled_from(LINKS), children).map(
+        lambda t: (t[1] if t[0] == "a" else f"<{t[0]}>") + t[2] + f"</{t[0]}>"
+    )
+    line_break = st.sampled_from(["<br>", "<br />"])
+    return st.lists(element | line_break | words, max_size=4).map("".join)
+
+
+inline_markup = st.recursive(words, _inline, max_leaves=12)
+paragraph = inline_markup.map(lambda text: f"<p>{text}</p>\n")
+blocks = st.recursive(
+    paragraph,
+    lambda inner: st.lists(inner, min_size=1, max_size=3).map(
+        lambda parts: '<blockquote cite="#c9">' + "".join(parts) + "</blockquote>\n"
+    ),
+    max_leaves=6,
+)
+documents = st.lists(blocks | paragraph, max_size=5).map("".join)
+
+
+@FAST
+@given(documents)
+def test_well_formed_markup_cleans_as_bleach_cleans_it(markup: str) -> None:
+    assert clean_comment.__wrapped__(markup) == bleach_path(markup)
+
+
+# Formatting elements nested in their own kind, deeper than the parser's list of active
+# formatting elements keeps (three of a kind): closed in order, the tree is as written.
+steps = st.lists(st.sampled_from(["<b>", "<i>", "<em>", "<b>", "close", "x", " ", "<br>"]))
+
+
+def _nested(parts: list[str]) -> str:
+    out, open_tags = [], []
+    for part in parts:
+        if part == "close":
+            if open_tags:
+                out.append(f"</{open_tags.pop()}>")
+        else:
+            out.append(part)
+            if part in {"<b>", "<i>", "<em>"}:
+                open_tags.append(part[1:-1])
+    return "<p>" + "".join(out) + "".join(f"</{t}>" for t in reversed(open_tags)) + "</p>"
+
+
+@FAST
+@given(steps.map(_nested))
+@example("<p>" + "<b>" * 9 + "x" + "</b>" * 4 + "y" + "</b>" * 5 + "</p>")
+def test_formatting_nested_in_its_own_kind_cleans_as_bleach_cleans_it(markup: str) -> None:
+    assert _clean_simple_markup(markup) is not None
+    assert clean_comment.__wrapped__(markup) == bleach_path(markup)
+
+
+def test_deep_nesting_is_cleaned_by_the_simple_path() -> None:
+    # Each tag costs the same whatever the depth: 10,000 deep is no harder than 500.
+    shallow = "<blockquote>" * 500 + "x" + "</blockquote>" * 500
+    deep = "<blockquote>" * 10_000 + "x" + "</blockquote>" * 10_000
+    assert _clean_simple_markup(shallow) == bleach_path(shallow)
+    assert _clean_simple_markup(deep) == "<blockquote>" * 10_000 + "x" + "</blockquote>" * 10_000
