@@ -59,11 +59,23 @@ def _protect_forms() -> None:
         csrf.protect()
 
 
+# Everything else (the JSON API, its problem documents, health checks) is data, never a
+# document: no browser may sniff it into HTML, and one that renders it anyway runs nothing.
+DATA_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
 def _page_headers(response: Response) -> Response:
     pages = {reader_pages.name, moderator_pages.name}
-    if response.mimetype == "text/html" or request.blueprint in pages:
-        for name, value in PAGE_HEADERS.items():
-            response.headers.setdefault(name, value)
+    headers = (
+        PAGE_HEADERS
+        if response.mimetype == "text/html" or request.blueprint in pages
+        else DATA_HEADERS
+    )
+    for name, value in headers.items():
+        response.headers.setdefault(name, value)
     return response
 
 
