@@ -174,35 +174,41 @@ def integrity(url: str) -> str:
     return "ok" if dangling == 0 else f"{dangling} dangling parents"
 
 
-def import_started(url: str) -> bool:
-    """Whether the import's transaction holds the database (it began writing)."""
-    if url.startswith("sqlite"):
-        connection = sqlite3.connect(
-            url.removeprefix("sqlite:///"), timeout=0, isolation_level=None
-        )
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            connection.execute("ROLLBACK")
-            return False
-        except sqlite3.OperationalError:
-            return True  # "database is locked": the importer holds the write lock
-        finally:
-            connection.close()
-    engine = create_engine(sqlalchemy_url(url, ""))
-    try:
-        with engine.connect() as connection:
-            return (
-                connection.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL "
-                        "AND query ILIKE '%import_runs%'"
-                    )
-                ).scalar_one()
-                > 0
+class StartWatch:
+    """Tells whether the import's transaction has begun writing: SQLite's write lock is
+    taken (a probe cannot take it), or a PostgreSQL backend has a transaction id."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = None if url.startswith("sqlite") else create_engine(sqlalchemy_url(url, ""))
+        self.connection = self.engine.connect() if self.engine else None
+
+    def started(self) -> bool:
+        if self.connection is None:
+            probe = sqlite3.connect(
+                self.url.removeprefix("sqlite:///"), timeout=0, isolation_level=None
             )
-    finally:
-        engine.dispose()
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+                return False
+            except sqlite3.OperationalError:
+                return True  # "database is locked": the importer holds the write lock
+            finally:
+                probe.close()
+        found = self.connection.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+            )
+        ).scalar_one()
+        self.connection.rollback()
+        return found > 0
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.engine.dispose()
 
 
 def big_export(path: Path) -> Path:
@@ -257,29 +263,33 @@ def test_an_import_killed_at_five_points_leaves_the_database_intact(crash_databa
     assert dry.returncode == 0, dry.stderr
     expected = json.loads(dry.stdout)["files"][0]
     assert snapshot(url) == earlier, "a dry run writes nothing"
+    watch = StartWatch(url)
     # How long the import's transaction lasts (start-up excluded): a second dry run,
     # timed from the moment it holds the database until it ends.
     timing = start_forum(url, "import", "--dry-run", str(files["big"]))
-    while not import_started(url) and timing.poll() is None:
+    while not watch.started() and timing.poll() is None:
         time.sleep(0.005)
     began = time.perf_counter()
     timing.wait(timeout=300)
     duration = time.perf_counter() - began
     assert snapshot(url) == earlier, "a dry run writes nothing"
     killed_at = []
-    for fraction in KILL_POINTS:
-        process = start_forum(url, "import", str(files["big"]))
-        began = time.monotonic()
-        while not import_started(url):
-            assert process.poll() is None, "the import ended before it was seen to start"
-            assert time.monotonic() - began < 60
-            time.sleep(0.01)
-        time.sleep(fraction * duration * 0.6)
-        alive = process.poll() is None
-        kill_group(process)
-        killed_at.append((fraction, alive))
-        assert integrity(url) == "ok"
-        assert snapshot(url) == earlier, f"killed at {fraction:.0%}: the database changed"
+    try:
+        for fraction in KILL_POINTS:
+            process = start_forum(url, "import", str(files["big"]))
+            began = time.monotonic()
+            while not watch.started():
+                assert process.poll() is None, "the import ended before it was seen to start"
+                assert time.monotonic() - began < 60
+                time.sleep(0.005)
+            time.sleep(fraction * duration * 0.6)
+            alive = process.poll() is None
+            kill_group(process)
+            killed_at.append((fraction, alive))
+            assert integrity(url) == "ok"
+            assert snapshot(url) == earlier, f"killed at {fraction:.0%}: the database changed"
+    finally:
+        watch.close()
     assert sum(alive for _f, alive in killed_at) >= 4, (
         f"most kills hit a running import: {killed_at}"
     )
