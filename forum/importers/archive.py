@@ -309,6 +309,10 @@ def _provenance_key(fields: _Fields, where: str) -> str:
     return key if source == SOURCE else f"{source}:{key}"
 
 
+# Neither database stores these in text; an export of ours never holds them.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 class _Fields:
     """Typed access to one JSON object of the file; a wrong type fails the import."""
 
@@ -327,6 +331,8 @@ class _Fields:
         value = self.data.get(field)
         if value is not None and not isinstance(value, str):
             raise self._fail(field, "a string")
+        if value is not None and _UNSTORABLE.search(value):
+            raise self._fail(field, "text without NUL characters or lone surrogates")
         return value
 
     def flag(self, field: str, default: bool) -> bool:

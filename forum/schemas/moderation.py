@@ -54,8 +54,8 @@ class BanQuerySchema(PageQuerySchema):
 
 
 class LogQuerySchema(PageQuerySchema):
-    action = fields.String(validate=validate.Length(max=32))
-    moderator = fields.String(validate=validate.Length(max=100))
+    action = Text(max_length=32)
+    moderator = Text(max_length=100)
     comment = Id(strict=False, bits=64)
     post = Id(strict=False)
     since = fields.AwareDateTime()

@@ -368,6 +368,9 @@ def test_log_filters_and_is_append_only(http, post, moderator, ctx):
     assert [e["comment_id"] for e in hides["items"]] == [post["2"]]
     by_mia = http.get("/api/moderation/log", params={"moderator": "mia"}, headers=headers).json()
     assert by_mia["total"] == 2
+    nul = http.get("/api/moderation/log", params={"moderator": "m\x00a"}, headers=headers)
+    assert nul.status_code == 422
+    assert nul.headers["Content-Type"] == "application/problem+json"
     fresh()
     for statement in ("UPDATE moderation_log SET reason = 'edited'", "DELETE FROM moderation_log"):
         with pytest.raises(DatabaseError):

@@ -130,6 +130,7 @@ def test_bodies_are_sanitized_again_and_old_citations_dropped(tmp_path):
         (orjson.dumps(document(post(source_key=None))), "has no source and source_key"),
         (orjson.dumps(document(post(published_at="yesterday"))), "an ISO 8601 date"),
         (orjson.dumps(document("a post")), "post 1 is not an object"),
+        (orjson.dumps(document(post(title="a\x00b"))), "title must be text without NUL"),
     ],
 )
 def test_damaged_or_foreign_archives_are_refused(tmp_path, data, message):

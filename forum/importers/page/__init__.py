@@ -59,6 +59,9 @@ def parse(path: str | os.PathLike[str], *, recover: bool, state: ReadState) -> I
         raise ImportFailed(name, f"larger than {MAX_BYTES >> 20} MB; not a saved page")
     is_html = bool(_HTML.match(data.removeprefix(_BOM).lstrip()[:4096]))
     text, note = _decode(data, is_html)
+    # A NUL reads as U+FFFD, as a browser shows it: PostgreSQL stores no NUL in text, and
+    # a page that imports on SQLite must import everywhere.
+    text = text.replace("\x00", "\ufffd")
     try:
         article = htmlpage.read(text) if is_html else textpage.read(text)
     except htmlpage.PageTooDeep as error:
