@@ -54,9 +54,7 @@ def get_comment(comment_id: int, max_depth: int | None = None):
     post = comment_service.comment_thread(comment_id)
 
     def build() -> dict:
-        view = comment_service.get_reply_view(comment_id, max_depth=depth)
-        served_links([*view["ancestors"], view["comment"]])
-        return view
+        return comment_service.get_reply_view(comment_id, max_depth=depth)
 
     # Kept while the thread's version stays: every write to the thread changes it.
     found = serialized(("reply", comment_id, post.id, *post.thread_version, depth), build)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from forum import address_key
-from forum.api import Blueprint, json_response, pagination_headers, served_links
+from forum.api import Blueprint, json_response, pagination_headers
 from forum.api.comments import posted_response, reply_input
 from forum.extensions import db
 from forum.ratelimit import client_address, replies_limited
@@ -90,11 +90,9 @@ def get_thread(post_id: int, sort: str, page: int, per_page: int, max_depth: int
     version = comment_service.readable_post(post_id).thread_version
 
     def build() -> dict:
-        thread = comment_service.get_thread(
+        return comment_service.get_thread(
             post_id, sort=sort, page=page, per_page=per_page, max_depth=depth
         )
-        served_links(thread["comments"])
-        return thread
 
     # Kept while the thread's version stays: every write to the thread changes it.
     found = serialized(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, and_, bindparam, func, or_, select, type_coerce
@@ -13,6 +14,7 @@ from forum.extensions import db
 from forum.models import Comment, CommentStatus, Post, PostStatus, Quote
 from forum.models.posts import thread_versions
 from forum.threads import nest, shown_ids
+from forum.urls import safe_link
 
 # Columns a reader's view needs; never the email or the address hash. Kind and status
 # come as the strings stored: a thread of 50,000 rows need not make 100,000 enum members.
@@ -34,6 +36,8 @@ _COLUMNS = (
 _ID, _POST_ID, _PARENT_ID, _ROOT_ID, _DEPTH, _KIND, _STATUS = range(7)
 _AUTHOR_NAME, _AUTHOR_URL, _CREATED_AT, _BODY_HTML = range(7, 11)
 _APPROVED = CommentStatus.APPROVED.value
+# Up to this many comments, their quotes are looked up by id; beyond, by the post.
+_FEW = 500
 _OLDEST_FIRST = (Comment.created_at.asc().nulls_first(), Comment.id.asc())
 _NEWEST_FIRST = (Comment.created_at.desc().nulls_last(), Comment.id.desc())
 
@@ -88,13 +92,12 @@ def get_thread(
     top = select(Comment.id).where(
         Comment.post_id == post_id, Comment.parent_id.is_(None), Comment.id.in_(live_roots)
     )
-    total = db.session.execute(select(func.count()).select_from(top.subquery())).scalar_one()
     order = _NEWEST_FIRST if sort == "newest" else _OLDEST_FIRST
-    top_ids = list(
-        db.session.execute(
-            top.order_by(*order).limit(per_page).offset((page - 1) * per_page)
-        ).scalars()
-    )
+    # Every listed top-level id at once (one query; the count comes with it): top-level
+    # comments are few beside their replies, and a second query to count costs more.
+    listed = db.session.connection().execute(top.order_by(*order)).scalars().all()
+    total = len(listed)
+    top_ids = listed[(page - 1) * per_page : page * per_page]
     if not top_ids:
         rows = []
     elif len(top_ids) == total:
@@ -102,12 +105,8 @@ def get_thread(
         # plain query. (Comments under unlisted ones have nothing to show: none is shown.)
         rows = _load(Comment.post_id == post_id)
     else:
-        rows = _load(
-            and_(
-                Comment.post_id == post_id,
-                or_(Comment.id.in_(top_ids), Comment.root_id.in_(top_ids)),
-            )
-        )
+        # By primary key and the root index: the page's subtrees, not the post's rows.
+        rows = _load(or_(Comment.id.in_(top_ids), Comment.root_id.in_(top_ids)))
     nodes = _shown_nodes(rows, post_id)
     return {
         "post_id": post_id,
@@ -159,23 +158,36 @@ def _load(condition: Any) -> list[tuple[Any, ...]]:
     """The rows of _COLUMNS that match, oldest first (sorted here: cheaper than in SQL,
     where the sort would carry every body along; the values compare as the database
     compares them, NULL first)."""
-    rows = db.session.execute(select(*_COLUMNS).where(condition)).all()
+    # On the session's connection, as Core: plain rows, none of the ORM's per-row work.
+    rows = db.session.connection().execute(select(*_COLUMNS).where(condition)).all()
     rows.sort(key=lambda row: (row[_CREATED_AT] is not None, row[_CREATED_AT], row[_ID]))
     return rows
 
 
-def _created_at_reader() -> Any:
-    """Turn a stored created_at into the UTC datetime the model's column type gives."""
+def _created_at_reader() -> Callable[[Any], str | None]:
+    """Turn a stored created_at into the ISO 8601 text of the UTC datetime the model's
+    column type gives (what ``datetime.isoformat`` says of it)."""
     dialect = db.session.get_bind().dialect
     column_type = Comment.created_at.type
     from_driver = column_type.impl_instance._cached_result_processor(dialect, None)
-    return lambda value: column_type.process_result_value(
-        from_driver(value) if from_driver else value, dialect
-    )
+
+    def read(value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite: ISO 8601 text, in UTC, without an offset
+            value = datetime.fromisoformat(value)
+        elif from_driver is not None:
+            value = from_driver(value)
+        if value.tzinfo is None:
+            return value.isoformat() + "+00:00"
+        return column_type.process_result_value(value, dialect).isoformat()
+
+    return read
 
 
 def _shown_nodes(rows: Sequence[Any], post_id: int) -> list[dict[str, Any]]:
-    """Serialize the rows a reader may see: approved comments, and tombstones above them."""
+    """Serialize the rows a reader may see: approved comments, and tombstones above them.
+    Authors' addresses are served only as http(s) links (see ``safe_link``)."""
     shown, tombstones = shown_ids(
         (row[_ID], row[_PARENT_ID], row[_DEPTH], row[_STATUS] == _APPROVED) for row in rows
     )
@@ -183,12 +195,18 @@ def _shown_nodes(rows: Sequence[Any], post_id: int) -> list[dict[str, Any]]:
     nodes = []
     append = nodes.append
     read_created_at = _created_at_reader()
+    links: dict[str | None, str | None] = {None: None}  # authors write many comments
     for row in rows:
         comment_id = row[_ID]
         if comment_id not in shown:
             continue
         removed = comment_id in tombstones
-        created_at = read_created_at(row[_CREATED_AT])
+        if removed:
+            author = None
+        else:
+            url = row[_AUTHOR_URL]
+            link = links[url] if url in links else links.setdefault(url, safe_link(url))
+            author = {"name": row[_AUTHOR_NAME], "url": link}
         append(
             {
                 "id": comment_id,
@@ -197,8 +215,8 @@ def _shown_nodes(rows: Sequence[Any], post_id: int) -> list[dict[str, Any]]:
                 "depth": row[_DEPTH],
                 "kind": row[_KIND],
                 "tombstone": removed,
-                "author": None if removed else {"name": row[_AUTHOR_NAME], "url": row[_AUTHOR_URL]},
-                "created_at": created_at.isoformat() if created_at else None,
+                "author": author,
+                "created_at": read_created_at(row[_CREATED_AT]),
                 "body_html": None if removed else row[_BODY_HTML],
                 "quotes": [] if removed else quotes.get(comment_id, []),
                 "quoted_by": quoted_by.get(comment_id, []),
@@ -209,12 +227,14 @@ def _shown_nodes(rows: Sequence[Any], post_id: int) -> list[dict[str, Any]]:
 
 def _quotes(post_id: int, visible: set[int]) -> tuple[dict[int, list], dict[int, list[int]]]:
     """Quotes made by visible comments of a post, and who quotes whom."""
-    rows = db.session.execute(
-        select(Quote.comment_id, Quote.source_comment_id, Quote.text)
-        .join(Comment, Comment.id == Quote.comment_id)
-        .where(Comment.post_id == post_id)
-        .order_by(Quote.id)
-    ).all()
+    query = select(Quote.comment_id, Quote.source_comment_id, Quote.text).order_by(Quote.id)
+    if len(visible) <= _FEW:
+        query = query.where(Quote.comment_id.in_(visible))
+    else:
+        query = query.join(Comment, Comment.id == Quote.comment_id).where(
+            Comment.post_id == post_id
+        )
+    rows = db.session.connection().execute(query).all()
     quotes: dict[int, list[dict[str, Any]]] = {}
     quoted_by: dict[int, list[int]] = {}
     for comment_id, source_id, text in rows:
