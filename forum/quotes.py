@@ -245,6 +245,15 @@ class Analysis(NamedTuple):
     words: str  # the body's text, normalized: what other replies' passages are found in
     explicit: list[Passage]
     paragraphs: list[Passage]
+    # The hashes of the shingles the thread index holds for ``words``, and the hash seed's
+    # probe of the process that made them: a worker forked from the importing process
+    # shares its seed, and saves it the hashing; other hashes are made again.
+    shingles: list[int] | None = None
+    seed: int = 0
+
+
+# Differs between processes exactly when their str hashes do (PYTHONHASHSEED).
+_SEED = hash("forum.quotes: shingles hashed with this seed")
 
 
 def analyze(body: str) -> Analysis:
@@ -254,13 +263,31 @@ def analyze(body: str) -> Analysis:
     """
     if _TAG.search(body):
         root = lxml.html.fragment_fromstring(body, create_parent="div")
-        words = normalize(_text_of(root))
-        explicit, paragraphs = _passages_of_tree(root)
+        text = _text_of(root)
+        if root.find(".//blockquote") is not None:
+            # Taking blockquotes out joins the text around them: words come from before.
+            explicit, paragraphs = _passages_of_tree(root)
+            words = normalize(text)
+            return Analysis(
+                _may_quote(body), words, explicit, paragraphs, _indexed_shingles(words), _SEED
+            )
+        explicit, paragraphs = _passages_of_text(text, [])  # what _passages_of_tree does
     else:
         text = html.unescape(body)
-        words = normalize(text)
         explicit, paragraphs = _passages_of_text(text, [])
-    return Analysis(_may_quote(body), words, explicit, paragraphs)
+    if explicit:
+        words = normalize(text)
+    else:
+        # Every word of the text is in one of its paragraphs, in order: paragraphs part at
+        # blank lines, parts at elisions, and neither holds a word character.
+        words = " ".join([part for paragraph in paragraphs for part in paragraph.parts])
+    return Analysis(_may_quote(body), words, explicit, paragraphs, _indexed_shingles(words), _SEED)
+
+
+def _indexed_shingles(words: str) -> list[int]:
+    """The hashes of the shingles at every STEP-th word: the k-th takes words k*STEP+i."""
+    tokens = words.split()
+    return list(map(hash, zip(*(tokens[offset::STEP] for offset in range(SHINGLE)), strict=False)))
 
 
 # Bodies analyzed ahead of find_thread_quotes (by an import's workers, while the file is
@@ -300,7 +327,7 @@ def find_thread_quotes(
         analysis if analysis is not None else analyze(body)
         for analysis, (_key, _parent, body) in zip(ahead, comments, strict=True)
     ]
-    thread = _Thread(comments, [analysis.words for analysis in analyses])
+    thread = _Thread(comments, analyses)
     result: dict[K, list[Found[K]]] = {}
     for at, ((key, _parent, _body), analysis) in enumerate(zip(comments, analyses, strict=True)):
         if not analysis.may_quote:
@@ -316,11 +343,20 @@ def find_thread_quotes(
 class _Thread(Generic[K]):
     """A thread's comments, indexed: who holds which words, and who descends from whom."""
 
-    def __init__(self, comments: Sequence[tuple[K, K | None, str]], texts: list[str]) -> None:
+    def __init__(
+        self, comments: Sequence[tuple[K, K | None, str]], analyses: Sequence[Analysis]
+    ) -> None:
         self.keys = [key for key, _parent, _body in comments]
-        self.texts = texts  # each body's text, normalized
+        self.texts = [analysis.words for analysis in analyses]  # each body's, normalized
         self.spans = _subtree_spans([(key, parent) for key, parent, _body in comments])
-        self.index = _ShingleIndex(self.texts)
+        self.index = _ShingleIndex(
+            [
+                analysis.shingles
+                if analysis.seed == _SEED and analysis.shingles is not None
+                else _indexed_shingles(analysis.words)
+                for analysis in analyses
+            ]
+        )
 
     def source_of(self, passage: Passage, *, reply: int) -> K | None:
         """The comment a reply took a passage from: nearest ancestor, else earliest before."""
@@ -382,13 +418,11 @@ class _ShingleIndex:
     a thread; those map to the comment itself, and only repeated ones get a list.
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, shingles: Sequence[list[int]]) -> None:
+        """Index each comment's indexed shingles (_indexed_shingles of its text)."""
         pairs: list[tuple[int, int]] = []  # (shingle's hash, comment), in order
-        for at, words in enumerate(texts):
-            tokens = words.split()
-            # The shingles at every STEP-th word: the k-th takes word k*STEP+i from column i.
-            indexed = zip(*(tokens[offset::STEP] for offset in range(SHINGLE)), strict=False)
-            pairs.extend(zip(map(hash, indexed), repeat(at)))
+        for at, hashes in enumerate(shingles):
+            pairs.extend(zip(hashes, repeat(at)))
         counts = Counter(map(itemgetter(0), pairs))
         self._postings: dict[int, int | list[int]] = dict(pairs)
         repeated = {shingle for shingle, count in counts.items() if count > 1}
