@@ -8,7 +8,7 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -129,18 +129,32 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_WRITING: ContextVar[bool] = ContextVar("forum_writing", default=False)
+# Whether SQLite transactions begun now take the write lock: True or False when marked by
+# writing() or reading(), None to decide by the request's method.
+_WRITING: ContextVar[bool | None] = ContextVar("forum_writing", default=None)
 
 
 @contextmanager
-def writing() -> Iterator[None]:
-    """Mark work outside a request that writes (a background import): on SQLite its
-    transactions take the write lock when they begin, as write requests do."""
-    token = _WRITING.set(True)
+def _marked(value: bool) -> Iterator[None]:
+    token = _WRITING.set(value)
     try:
         yield
     finally:
         _WRITING.reset(token)
+
+
+def writing() -> AbstractContextManager[None]:
+    """Mark work outside a request that writes (a background import): on SQLite its
+    transactions take the write lock when they begin, as write requests do."""
+    return _marked(True)
+
+
+def reading() -> AbstractContextManager[None]:
+    """Mark a transaction of a write request that only reads (checking a reply before
+    storing it): on SQLite it takes no write lock, so other writers need not wait while
+    it reads, sanitizes and decides. It must write nothing; its writes come after, in a
+    transaction of their own."""
+    return _marked(False)
 
 
 @event.listens_for(Engine, "begin")
@@ -152,7 +166,7 @@ def _sqlite_begin(connection: Any) -> None:
     "database is locked" at once), while one that asks first simply waits its turn.
     """
     if connection.dialect.name == "sqlite":
-        immediate = _WRITING.get() or (
-            has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
-        )
+        immediate = _WRITING.get()
+        if immediate is None:
+            immediate = has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -26,7 +26,6 @@ from forum.schemas.common import ProblemSchema
 from forum.services import comments as comment_service
 from forum.services import flags as flag_service
 from forum.services import replies as reply_service
-from forum.services.duplicates import wait_for_same_reply
 from forum.thread_cache import conditional_response, serialized
 
 bp = Blueprint("comments", __name__, url_prefix="/api/comments", description="Comments")
@@ -65,7 +64,7 @@ def posted_response(posted: reply_service.Posted):
     """201 with Location when published; 202 when held for moderation (or quietly spam)."""
     published = posted.comment.status.value == "approved"
     body = {
-        "comment": served_links(comment_service.public_comment(posted.comment)),
+        "comment": served_links(comment_service.public_comment(posted.comment, posted.quotes)),
         "status": "published" if published else "held",
         "edit_token": posted.edit_token,
         "edit_expires_at": posted.edit_expires_at,
@@ -96,10 +95,8 @@ def reply_input(data: dict[str, Any]) -> reply_service.ReplyInput:
 @bp.alt_response(429, schema=ProblemSchema, description="Too many replies")
 def reply_to_comment(data: dict[str, Any], comment_id: int):
     """Reply to a comment."""
-    parent = comment_service.get_comment_post_id(comment_id)
-    wait_for_same_reply(parent, data["author_name"], data["body"])
     posted = reply_service.add_reply(
-        post_id=parent,
+        post_id=None,
         parent_id=comment_id,
         data=reply_input(data),
         address=client_address(),

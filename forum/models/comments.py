@@ -41,6 +41,8 @@ class Comment(Base):
         Index("ix_comments_root", "root_id"),
         # Deleting or re-parenting checks the foreign key of every child: find them by index.
         Index("ix_comments_parent", "parent_id"),
+        # A new reply is checked against its author's earlier comments on the post.
+        Index("ix_comments_post_author", "post_id", "author_name"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.extensions import db
@@ -112,35 +113,62 @@ def active_bans_query(post_id: int | None = None):
     return query
 
 
+class BanMatch(NamedTuple):
+    id: int
+    kind: BanKind
+
+
+_bans = Ban.__table__.c
+# Built once (every new comment runs it): the active rules for a post whose value is one of
+# the comment's, and every active address range, oldest rule first.
+_CANDIDATE_BANS = (
+    select(_bans.id, _bans.kind, _bans.value)
+    .where(
+        _bans.lifted_at.is_(None),
+        or_(_bans.expires_at.is_(None), _bans.expires_at > bindparam("now")),
+        or_(_bans.post_id.is_(None), _bans.post_id == bindparam("post_id")),
+        or_(
+            _bans.value.in_(bindparam("values", expanding=True)),
+            _bans.kind == BanKind.ADDRESS_RANGE,
+        ),
+    )
+    .order_by(_bans.id)
+)
+
+
 def matching_ban(
     *, post_id: int, name: str, email: str | None, address: str | None, address_key: bytes
-) -> Ban | None:
-    """Return the first active ban rule that a new comment falls under, if any."""
-    wanted = [(BanKind.NAME, normalize_name(name))]
+) -> BanMatch | None:
+    """Return the first active ban rule that a new comment falls under, if any: a rule on
+    its name, email, domain or address before any address range."""
+    wanted = {(BanKind.NAME, normalize_name(name))}
     if email:
-        wanted.append((BanKind.EMAIL, normalize_email(email)))
-        wanted.append((BanKind.EMAIL_DOMAIN, email.strip().lower().rpartition("@")[2]))
+        wanted.add((BanKind.EMAIL, normalize_email(email)))
+        wanted.add((BanKind.EMAIL_DOMAIN, email.strip().lower().rpartition("@")[2]))
     if address:
-        wanted.append((BanKind.ADDRESS, hash_address(address, address_key) or ""))
-    exact = (
-        active_bans_query(post_id)
-        .where(or_(*[(Ban.kind == kind) & (Ban.value == value) for kind, value in wanted]))
-        .order_by(Ban.id)
+        wanted.add((BanKind.ADDRESS, hash_address(address, address_key) or ""))
+    rows = (
+        db.session.connection()
+        .execute(
+            _CANDIDATE_BANS,
+            {"now": utcnow(), "post_id": post_id, "values": [value for _, value in wanted]},
+        )
+        .all()
     )
-    found = db.session.execute(exact).scalars().first()
-    if found is not None or not address:
-        return found
+    for ban_id, kind, value in rows:
+        if (kind, value) in wanted:
+            return BanMatch(ban_id, kind)
+    if not address:
+        return None
     try:
         client = ipaddress.ip_address(normalize_address(address))
     except ValueError:
         return None
-    ranges = db.session.execute(
-        active_bans_query(post_id).where(Ban.kind == BanKind.ADDRESS_RANGE).order_by(Ban.id)
-    ).scalars()
-    for ban in ranges:
-        network = ipaddress.ip_network(ban.value)
-        if client.version == network.version and client in network:
-            return ban
+    for ban_id, kind, value in rows:
+        if kind is BanKind.ADDRESS_RANGE:
+            network = ipaddress.ip_network(value)
+            if client.version == network.version and client in network:
+                return BanMatch(ban_id, kind)
     return None
 
 

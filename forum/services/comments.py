@@ -256,13 +256,17 @@ def get_comment_post_id(comment_id: int) -> int:
     return post_id
 
 
-def public_comment(comment: Comment) -> dict[str, Any]:
-    """One comment in the readers' shape (CommentSchema), e.g. for its author's answer."""
-    quotes = db.session.execute(
-        select(Quote.comment_id, Quote.source_comment_id, Quote.text)
-        .where(Quote.comment_id == comment.id)
-        .order_by(Quote.id)
-    ).all()
+def public_comment(
+    comment: Comment, quotes: Sequence[tuple[int, int | None, str]] | None = None
+) -> dict[str, Any]:
+    """One comment in the readers' shape (CommentSchema), e.g. for its author's answer.
+    ``quotes`` (comment, quoted comment, text) are read from the database when not given."""
+    if quotes is None:
+        quotes = db.session.execute(
+            select(Quote.comment_id, Quote.source_comment_id, Quote.text)
+            .where(Quote.comment_id == comment.id)
+            .order_by(Quote.id)
+        ).all()
     return {
         "id": comment.id,
         "post_id": comment.post_id,

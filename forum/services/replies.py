@@ -7,12 +7,14 @@ import hmac
 import html
 import re
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, or_, select, update
 
+from forum import reading
 from forum.errors import (
     DuplicateComment,
     InvalidQuote,
@@ -28,6 +30,7 @@ from forum.privacy import hash_address
 from forum.quotes import MIN_WORDS, Found, cite_quotes, find_quotes, normalize
 from forum.sanitize import clean_comment, render_wordpress_comment
 from forum.services import audit
+from forum.services.duplicates import wait_for_same_reply
 from forum.services.policy import Decision, NewComment, decide
 
 EDIT_WINDOW = timedelta(minutes=15)
@@ -51,6 +54,7 @@ class Posted:
     decision: Decision
     edit_token: str
     edit_expires_at: datetime
+    quotes: list[tuple[int, int | None, str]]  # (comment, quoted comment, text)
 
 
 class _Post(NamedTuple):
@@ -72,10 +76,59 @@ class _Parent(NamedTuple):
     depth: int
 
 
+# The statements a reply runs, built once: a reply runs about a dozen, and building and
+# keying each anew cost more than running it. Run as Core on the session's connection.
+_posts, _comments = Post.__table__.c, Comment.__table__.c
+_APPROVED = CommentStatus.APPROVED
+_POST = select(_posts.id, _posts.status, _posts.locked_at, _posts.comments_open).where(
+    _posts.id == bindparam("post_id")
+)
+_PARENT = select(
+    _comments.id, _comments.post_id, _comments.status, _comments.root_id, _comments.depth
+).where(_comments.id == bindparam("comment_id"))
+_IN_TREE = or_(_comments.root_id == bindparam("root"), _comments.id == bindparam("root"))
+_TREE = select(_comments.id, _comments.parent_id).where(_IN_TREE)
+_LOCKED_IN_TREE = select(_comments.id).where(
+    _comments.post_id == bindparam("post_id"), _comments.locked_at.is_not(None), _IN_TREE
+)
+_SAME_TEXT = (
+    select(_comments.id)
+    .where(
+        _comments.post_id == bindparam("post_id"),
+        _comments.author_name == bindparam("author_name"),
+        _comments.body_raw == bindparam("body_raw"),
+    )
+    .limit(1)
+)
+_BODIES = select(_comments.id, _comments.body_raw).where(
+    _comments.id.in_(bindparam("ids", expanding=True)), _comments.status == _APPROVED
+)
+_LATEST_BODIES = (
+    select(_comments.id, _comments.body_raw)
+    .where(
+        _comments.post_id == bindparam("post_id"),
+        _comments.status == _APPROVED,
+        _comments.id.not_in(bindparam("ids", expanding=True)),
+    )
+    .order_by(_comments.created_at.desc().nulls_last(), _comments.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+_INSERT_COMMENT = insert(Comment.__table__).returning(_comments.id)
+_SET_SOURCE_KEY = (
+    update(Comment.__table__)
+    .where(_comments.id == bindparam("comment_id"))
+    .values(source_key=bindparam("key"))
+)
+
+
+def _run(statement: Any, **params: Any) -> Any:
+    return db.session.connection().execute(statement, params)
+
+
 def _open_post(post_id: int) -> _Post:
-    found = db.session.execute(
-        select(Post.id, Post.status, Post.locked_at, Post.comments_open).where(Post.id == post_id)
-    ).first()
+    found = _run(_POST, post_id=post_id).first()
     post = _Post(*found) if found is not None else None
     if post is None or post.status != PostStatus.PUBLISHED:
         raise NotFound(f"There is no post {post_id}.")
@@ -85,11 +138,7 @@ def _open_post(post_id: int) -> _Post:
 
 
 def _parent(parent_id: int) -> _Parent | None:
-    found = db.session.execute(
-        select(Comment.id, Comment.post_id, Comment.status, Comment.root_id, Comment.depth).where(
-            Comment.id == parent_id
-        )
-    ).first()
+    found = _run(_PARENT, comment_id=parent_id).first()
     return _Parent(*found) if found is not None else None
 
 
@@ -98,12 +147,7 @@ def _ancestor_ids(comment: Comment | _Parent) -> list[int]:
     root = comment.root_id if comment.root_id is not None else comment.id
     parents: dict[int, int | None] = {comment.id: None}
     if comment.depth:
-        rows = db.session.execute(
-            select(Comment.id, Comment.parent_id).where(
-                (Comment.root_id == root) | (Comment.id == root)
-            )
-        )
-        parents = {comment_id: parent_id for comment_id, parent_id in rows}
+        parents = dict(_run(_TREE, root=root).all())
     chain, current = [], comment.id
     while current is not None:
         chain.append(current)
@@ -117,15 +161,7 @@ def _check_parent(post: _Post, parent: _Parent) -> None:
     if parent.status != CommentStatus.APPROVED:
         raise NotOpenForReplies(f"Comment {parent.id} is not open for replies.")
     root = parent.root_id if parent.root_id is not None else parent.id
-    locked = set(
-        db.session.execute(
-            select(Comment.id).where(
-                Comment.post_id == post.id,
-                Comment.locked_at.is_not(None),
-                (Comment.root_id == root) | (Comment.id == root),
-            )
-        ).scalars()
-    )
+    locked = set(_run(_LOCKED_IN_TREE, post_id=post.id, root=root).scalars())
     if locked and locked & set(_ancestor_ids(parent)):
         raise NotOpenForReplies(f"The branch of comment {parent.id} is locked.")
 
@@ -146,41 +182,71 @@ def _strip_tags(markup: str) -> str:
     return _TAG.sub(" ", markup)
 
 
+@dataclass
+class _Draft:
+    """A reply checked, sanitized and decided on, ready to be stored."""
+
+    post_id: int
+    parent_id: int | None
+    data: ReplyInput
+    client_hash: str | None
+    body_raw: str
+    body_html: str
+    decision: Decision
+    quoted: tuple[int, str] | None  # the comment the author chose to quote, and the text
+    found: list[Found[int]]  # quotes found in the text
+
+
 def add_reply(
     *,
-    post_id: int,
+    post_id: int | None,
     parent_id: int | None,
     data: ReplyInput,
     address: str | None,
     settings: dict[str, Any],
     address_key: bytes,
 ) -> Posted:
-    """Add a comment (top-level, or a reply to ``parent_id``) under the configured policy."""
-    post = _open_post(post_id)
-    parent = None
-    if parent_id is not None:
-        parent = _parent(parent_id)
-        if parent is None:
-            raise NotFound(f"There is no comment {parent_id}.")
+    """Add a comment (top-level, or a reply to ``parent_id``) under the configured policy.
+
+    ``post_id`` may be None for a reply: the parent's post is meant. The caller commits.
+
+    When the session has no transaction yet, this works in two: one that only reads
+    (checks, sanitizing, quotes, policy), which it ends, and one that writes, which
+    checks again what may have changed meanwhile (the post, the parent, a duplicate) and
+    is left to the caller to commit. On SQLite the write lock is then held only while the
+    row is written, not while the reply is read and sanitized: other writers wait less.
+    """
+    split = not db.session().in_transaction()
+    with reading() if split else nullcontext():
+        draft = _prepare(post_id, parent_id, data, address, settings, address_key)
+    if split:
+        db.session.rollback()  # the reading transaction wrote nothing
+    return _store(draft)
+
+
+def _prepare(
+    post_id: int | None,
+    parent_id: int | None,
+    data: ReplyInput,
+    address: str | None,
+    settings: dict[str, Any],
+    address_key: bytes,
+) -> _Draft:
+    if post_id is None:  # a reply to a comment: its post is meant
+        parent = _checked_parent(post_id, parent_id)
+        post = _open_post(parent.post_id if parent else 0)
+    else:
+        post = _open_post(post_id)
+        parent = _checked_parent(post_id, parent_id)
+    if parent is not None:
         _check_parent(post, parent)
-    client_hash = hash_address(address, address_key)
     quoted = _quoted(post, data.quote) if data.quote else None
     # A quote the author chose is part of what they wrote: it is kept in body_raw as a
     # blockquote, so the comment reads whole wherever it goes (an export, a re-import).
     body_raw = data.body
     if quoted:
         body_raw = f"<blockquote>{html.escape(quoted[1], quote=False)}</blockquote>\n\n{data.body}"
-    duplicate = db.session.execute(
-        select(Comment.id)
-        .where(
-            Comment.post_id == post.id,
-            Comment.body_raw == body_raw,
-            Comment.author_name == data.author_name,
-        )
-        .limit(1)
-    ).first()
-    if duplicate:
-        raise DuplicateComment("The same comment by the same author is here already.")
+    _refuse_duplicate(post.id, data.author_name, body_raw)
     found = _found_quotes(post.id, parent, body_raw)
     cites = {quote.words: f"#c{quote.source_key}" for quote in found}
     if quoted:
@@ -204,36 +270,88 @@ def add_reply(
         settings,
         address_key,
     )
-    token = secrets.token_urlsafe(24)
-    now = utcnow()
-    comment = Comment(
+    return _Draft(
         post_id=post.id,
         parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        depth=parent.depth + 1 if parent else 0,
-        kind=CommentKind.COMMENT,
-        status=decision.status,
-        status_reason=decision.reason,
-        author_name=data.author_name,
-        author_email=data.author_email,
-        author_url=data.author_url,
-        author_ip_hash=client_hash,
+        data=data,
+        client_hash=hash_address(address, address_key),
         body_raw=body_raw,
         body_html=body_html,
-        created_at=now,
-        source=SOURCE,
-        source_key=secrets.token_hex(16),
-        edit_token_hash=_hash(token),
+        decision=decision,
+        quoted=(quoted[0].id, quoted[1]) if quoted else None,
+        found=found,
     )
-    db.session.add(comment)
-    db.session.flush()
-    comment.source_key = f"comment-{comment.id}"
-    if quoted:
-        db.session.add(Quote(comment_id=comment.id, source_comment_id=quoted[0].id, text=quoted[1]))
-    for quote in found:
-        db.session.add(
-            Quote(comment_id=comment.id, source_comment_id=quote.source_key, text=quote.text)
+
+
+def _checked_parent(post_id: int | None, parent_id: int | None) -> _Parent | None:
+    if parent_id is None:
+        if post_id is None:
+            raise NotFound("A comment needs a post or a comment to answer.")
+        return None
+    parent = _parent(parent_id)
+    if parent is None:
+        raise NotFound(f"There is no comment {parent_id}.")
+    return parent
+
+
+def _refuse_duplicate(post_id: int, author_name: str, body_raw: str) -> None:
+    if _run(_SAME_TEXT, post_id=post_id, author_name=author_name, body_raw=body_raw).first():
+        raise DuplicateComment("The same comment by the same author is here already.")
+
+
+def _store(draft: _Draft) -> Posted:
+    """Write a checked reply; what may have changed since it was checked is checked again."""
+    data = draft.data
+    wait_for_same_reply(draft.post_id, data.author_name, draft.body_raw)
+    post = _open_post(draft.post_id)
+    parent = _checked_parent(post.id, draft.parent_id)
+    if parent is not None:
+        _check_parent(post, parent)
+    _refuse_duplicate(post.id, data.author_name, draft.body_raw)
+    decision = draft.decision
+    token = secrets.token_urlsafe(24)
+    now = utcnow()
+    values = {
+        "post_id": post.id,
+        "parent_id": parent.id if parent else None,
+        "root_id": (parent.root_id or parent.id) if parent else None,
+        "depth": parent.depth + 1 if parent else 0,
+        "kind": CommentKind.COMMENT,
+        "status": decision.status,
+        "status_reason": decision.reason,
+        "author_name": data.author_name,
+        "author_email": data.author_email,
+        "author_url": data.author_url,
+        "author_ip_hash": draft.client_hash,
+        "body_raw": draft.body_raw,
+        "body_html": draft.body_html,
+        "created_at": now,
+        "updated_at": now,
+        "source": SOURCE,
+        "source_key": secrets.token_hex(16),  # until the id is known
+        "edit_token_hash": _hash(token),
+    }
+    # As Core statements: one row needs none of the ORM's unit of work, and on SQLite
+    # every moment here is spent holding the write lock.
+    comment_id = _run(_INSERT_COMMENT, **values).scalar_one()
+    values["source_key"] = f"comment-{comment_id}"
+    _run(_SET_SOURCE_KEY, comment_id=comment_id, key=values["source_key"])
+    quotes: list[tuple[int, int | None, str]] = []
+    if draft.quoted:
+        quotes.append((comment_id, *draft.quoted))
+    quotes += [(comment_id, quote.source_key, quote.text) for quote in draft.found]
+    if quotes:
+        db.session.connection().execute(
+            insert(Quote.__table__),
+            [
+                {"comment_id": quoting, "source_comment_id": source_id, "text": text}
+                for quoting, source_id, text in quotes
+            ],
         )
+    # What was written, as a comment not tied to the session: the answer is built from
+    # these values without reading the row back after the commit (on SQLite that read
+    # would wait for the write lock again).
+    comment = Comment(id=comment_id, **values)
     if decision.status != CommentStatus.APPROVED:
         audit.record(
             "policy",
@@ -243,12 +361,7 @@ def add_reply(
             reason=decision.reason,
             details={"ban_id": decision.ban_id} if decision.ban_id else None,
         )
-    # Written now, and kept as written: the answer is built from these values without
-    # reading the row back after the commit (on SQLite that read would wait for the write
-    # lock again, and hold it to the end of the request).
-    db.session.flush()
-    db.session.expunge(comment)
-    return Posted(comment, decision, token, now + EDIT_WINDOW)
+    return Posted(comment, decision, token, now + EDIT_WINDOW, quotes)
 
 
 # Besides its ancestors, a new reply is compared with this many of the thread's latest
@@ -261,22 +374,8 @@ def _found_quotes(post_id: int, parent: _Parent | None, body: str) -> list[Found
     if len(body.split()) < MIN_WORDS:
         return []
     chain = _ancestor_ids(parent) if parent is not None else []
-    visible = Comment.status == CommentStatus.APPROVED
-    ancestors = (
-        dict(
-            db.session.execute(
-                select(Comment.id, Comment.body_raw).where(Comment.id.in_(chain), visible)
-            ).all()
-        )
-        if chain
-        else {}
-    )
-    latest = db.session.execute(
-        select(Comment.id, Comment.body_raw)
-        .where(Comment.post_id == post_id, visible, Comment.id.not_in(chain or [0]))
-        .order_by(Comment.created_at.desc().nulls_last(), Comment.id.desc())
-        .limit(QUOTE_CANDIDATES)
-    ).all()
+    ancestors = dict(_run(_BODIES, ids=chain).all()) if chain else {}
+    latest = _run(_LATEST_BODIES, post_id=post_id, ids=chain or [0], limit=QUOTE_CANDIDATES).all()
     candidates = [(key, ancestors[key]) for key in chain if key in ancestors]
     candidates += [(key, text) for key, text in reversed(latest)]
     return find_quotes(body, candidates)
