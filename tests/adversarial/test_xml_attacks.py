@@ -305,12 +305,12 @@ def run_case(worker: ImportWorker, listener, tmp_path: Path, slug: str, case: Ca
     answer = worker.run(path, format=case.format, recover=case.recover)
     # Timing on a shared machine: the best of three, as the bound is for the work.
     for _ in range(2):
-        if answer.get("seconds", 0) < SECONDS or "crash" in answer:
+        if answer.get("cpu_seconds", 0) < SECONDS or "crash" in answer:
             break
         again = worker.run(path, format=case.format, recover=case.recover)
         if case.expect == "imported":
             break  # a second import of the same file is a re-import, not the same work
-        answer["seconds"] = min(answer["seconds"], again["seconds"])
+        answer["cpu_seconds"] = min(answer["cpu_seconds"], again["cpu_seconds"])
     answer["path"] = str(path)
     return answer
 
@@ -320,7 +320,10 @@ def test_hostile_or_damaged_file(worker, listener, tmp_path, slug, case):
     answer = run_case(worker, listener, tmp_path, slug, case)
     assert "crash" not in answer, answer.get("traceback") or answer["crash"]
     assert listener.connections == [], "the import reached out to the network"
-    assert answer["seconds"] < SECONDS, f"took {answer['seconds']:.2f} s"
+    # The bound is on the work (CPU time); the wall clock only catches a wait, say on the
+    # network, with room for a busy machine.
+    assert answer["cpu_seconds"] < SECONDS, f"took {answer['cpu_seconds']:.2f} s of CPU"
+    assert answer["seconds"] < 5 * SECONDS, f"took {answer['seconds']:.2f} s"
     assert answer["max_rss_bytes"] < MEMORY
     if case.expect == "imported":
         assert "report" in answer, answer.get("error")
