@@ -88,9 +88,9 @@ _PARENT = select(
 ).where(_comments.id == bindparam("comment_id"))
 _IN_TREE = or_(_comments.root_id == bindparam("root"), _comments.id == bindparam("root"))
 _TREE = select(_comments.id, _comments.parent_id).where(_IN_TREE)
-_LOCKED_IN_TREE = select(_comments.id).where(
-    _comments.post_id == bindparam("post_id"), _comments.locked_at.is_not(None), _IN_TREE
-)
+# By the primary key and the root index (a root's tree is one post's): a condition on
+# the post would make the database walk every comment of the post instead.
+_LOCKED_IN_TREE = select(_comments.id).where(_IN_TREE, _comments.locked_at.is_not(None))
 _SAME_TEXT = (
     select(_comments.id)
     .where(
@@ -161,7 +161,7 @@ def _check_parent(post: _Post, parent: _Parent) -> None:
     if parent.status != CommentStatus.APPROVED:
         raise NotOpenForReplies(f"Comment {parent.id} is not open for replies.")
     root = parent.root_id if parent.root_id is not None else parent.id
-    locked = set(_run(_LOCKED_IN_TREE, post_id=post.id, root=root).scalars())
+    locked = set(_run(_LOCKED_IN_TREE, root=root).scalars())
     if locked and locked & set(_ancestor_ids(parent)):
         raise NotOpenForReplies(f"The branch of comment {parent.id} is locked.")
 
