@@ -138,11 +138,13 @@ def _records(
     comments: list[_ReadComment | None] = []  # the current item's, read as each ended
     for _event, element in iterparse(path, tags=_CHANNEL_TAGS, recover=recover, state=state):
         parent = element.getparent()
-        where = local_name(parent.tag) if parent is not None else ""
-        if where == "item" and _is_wp_comment(element) and _in_channel(parent):
-            comments.append(_read_comment(element, renderer))
-            parent.remove(element)  # memory stays flat, however long the thread
+        # The test every comment passes first, from the tags alone (items have no namespace).
+        if parent is not None and parent.tag == "item" and _is_wp_comment(element):
+            if _in_channel(parent):
+                comments.append(_read_comment(element, renderer))
+                parent.remove(element)  # memory stays flat, however long the thread
             continue
+        where = local_name(parent.tag) if parent is not None else ""
         if where != "channel":
             continue  # an element inside an item, read with its item
         name, ns = local_name(element.tag), namespace(element.tag)
@@ -223,9 +225,18 @@ def _wp_local_name(tag: Any) -> str | None:
 
 
 def _is_wp_comment(element: Any) -> bool:
-    return local_name(element.tag) == "comment" and bool(
-        _WP_NAMESPACE.match(namespace(element.tag))
-    )
+    tag = element.tag
+    try:
+        return _WP_COMMENT_TAGS[tag]
+    except KeyError:
+        pass
+    found = local_name(tag) == "comment" and bool(_WP_NAMESPACE.match(namespace(tag)))
+    if len(_WP_COMMENT_TAGS) < _WP_LOCAL_NAMES_KEPT:
+        _WP_COMMENT_TAGS[tag] = found
+    return found
+
+
+_WP_COMMENT_TAGS: dict[Any, bool] = {}  # tag -> is it wp:comment (any export namespace)
 
 
 def _in_channel(item: Any) -> bool:
@@ -380,10 +391,12 @@ def _read_comment(element: Any, renderer: Renderer) -> _ReadComment | None:
     """Read a comment's fields; None for a private note. Its body starts rendering."""
     fields: dict[str, str] = {}  # _children and text_of in one pass: this runs per comment
     metas: list[Any] = []
+    names = _WP_LOCAL_NAMES
     for child in element:
-        name = _wp_local_name(child.tag)
+        tag = child.tag
+        name = names[tag] if tag in names else _wp_local_name(tag)
         if name == "commentmeta":
-            if namespace(child.tag):  # WordPress's own, not a stray unprefixed one
+            if namespace(tag):  # WordPress's own, not a stray unprefixed one
                 metas.append(child)
         elif name is not None and name not in fields:
             fields[name] = (child.text or "") if not len(child) else text_of(child)
@@ -440,12 +453,20 @@ def _exact_status(metas: list[Any]) -> CommentStatus | None:
     ``metas`` are the comment's wp:commentmeta elements, in order.
     """
     for meta in metas:
-        if _field(meta, "meta_key") == STATUS_META:
+        if _first_field(meta, "meta_key") == STATUS_META:
             try:
                 return CommentStatus(_field(meta, "meta_value"))
             except ValueError:
                 return None
     return None
+
+
+def _first_field(element: Any, name: str) -> str:
+    """_field(element, name), without mapping every child: a comment meta's key comes first."""
+    for child in element:
+        if _wp_local_name(child.tag) == name:
+            return text_of(child).strip()
+    return ""
 
 
 def _wp_date(value: str | None) -> datetime | None:
@@ -457,15 +478,8 @@ def _wp_date(value: str | None) -> datetime | None:
         # The exact form every export writes, read without strptime's cost; strptime
         # reads the rest (it also takes one-digit fields).
         if _WP_DATE.fullmatch(value):
-            return datetime(
-                int(value[0:4]),
-                int(value[5:7]),
-                int(value[8:10]),
-                int(value[11:13]),
-                int(value[14:16]),
-                int(value[17:19]),
-                tzinfo=UTC,
-            )
+            # The same fields, and the same range checks, as datetime(int(value[0:4]), ...)
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
         return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     except ValueError:
         return None
