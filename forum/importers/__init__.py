@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from types import ModuleType
@@ -20,7 +21,9 @@ from forum.models import ImportRun
 from forum.models.base import utcnow
 
 # Each parser module has SOURCE, detect(head) and parse(path, recover=, state=). Detection
-# tries them in this order: "page" takes any HTML or plain text, so it comes last.
+# tries them in this order: "page" takes any HTML or plain text, so it comes last. An XML
+# format also has confirm(path, recover=): detect() guesses from the first bytes, confirm()
+# reads the root element and refuses what is not that format, also when --format named it.
 PARSERS: dict[str, ModuleType] = {
     "wxr": wxr,
     "json": archive,
@@ -41,6 +44,13 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             return name
     if head.startswith(b"PK\x03\x04"):
         reason = "this is a ZIP archive; unpack it and import the export inside"
+    elif re.search(rb"<rss[\s>/]", head):
+        # A feed of the posts, not their export: the comments are not in it.
+        raise ImportFailed(
+            os.fspath(path),
+            "an RSS feed, not a WordPress export: no wp: namespace "
+            "(http://wordpress.org/export/1.x/)",
+        )
     else:
         reason = (
             "not a format forum can import (expected a WordPress WXR or Disqus export, "
@@ -84,6 +94,9 @@ def import_file(
     if format not in PARSERS:
         raise ImportFailed(name, f"unknown format {format!r}; known: {', '.join(PARSERS)}")
     parser = PARSERS[format]
+    confirm = getattr(parser, "confirm", None)
+    if confirm is not None:
+        confirm(path, recover=recover)
     started = time.perf_counter()
     report = Report(file=name, format=format, dry_run=dry_run)
     state = ReadState()

@@ -19,8 +19,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from forum.errors import ImportFailed
 from forum.importers.records import CommentRecord, Notice, PostRecord, Record, Skipped
-from forum.importers.xmlsource import ReadState, iterparse, local_name, release, text_of
+from forum.importers.xmlsource import (
+    ReadState,
+    iterparse,
+    local_name,
+    read_root,
+    release,
+    text_of,
+)
 from forum.models import CommentStatus, PostStatus, PostType
 from forum.sanitize import clean_comment
 from forum.urls import canonical_url, is_local, unwrap
@@ -34,6 +42,21 @@ def detect(head: bytes) -> bool:
     """A Disqus export has a <disqus> root in Disqus's namespace."""
     text = head.decode("utf-8", "replace")
     return bool(re.search(r"<disqus[\s>]", text)) and "disqus.com" in text
+
+
+def confirm(path: str | os.PathLike[str], *, recover: bool) -> None:
+    """Refuse a file that is XML but not a Disqus export, detected or named as one.
+
+    Only posts under a <disqus> root are read: any other document would import as nothing.
+    """
+    root = read_root(path, recover=recover)
+    if root is None or local_name(root.tag) == "disqus":
+        return  # a file not well-formed so far is refused by the parse, with the place
+    raise ImportFailed(
+        os.fspath(path),
+        f"not a Disqus export: the root element is <{local_name(root.tag)}>, not <disqus>",
+        root.line,
+    )
 
 
 @dataclass

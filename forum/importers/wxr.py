@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
+from forum.errors import ImportFailed
 from forum.importers.records import (
     AuthorRecord,
     CommentRecord,
@@ -27,7 +28,15 @@ from forum.importers.records import (
     TermRecord,
 )
 from forum.importers.rendering import Pending, Renderer, import_workers
-from forum.importers.xmlsource import ReadState, iterparse, local_name, namespace, release, text_of
+from forum.importers.xmlsource import (
+    ReadState,
+    iterparse,
+    local_name,
+    namespace,
+    read_root,
+    release,
+    text_of,
+)
 from forum.memory import fewer_collections
 from forum.models import CommentKind, CommentStatus, PostStatus, PostType
 from forum.quotes import Analysis, analyze, forget_analyses, remember_analysis
@@ -91,6 +100,26 @@ def detect(head: bytes) -> bool:
     """Tell whether the start of a file looks like a WXR export."""
     text = head.decode("utf-8", "replace")
     return "<rss" in text and bool(re.search(r"wordpress\.org/export/", text))
+
+
+def confirm(path: str | os.PathLike[str], *, recover: bool) -> None:
+    """Refuse a file that is XML but not a WordPress export, detected or named as one.
+
+    An export declares WordPress's namespace (http://wordpress.org/export/1.0/ to 1.2/) on
+    its root, where WordPress's own importer looks (WXR_Parser_SimpleXML reads the root's
+    namespaces); we also take it on <channel>. A plain RSS feed has <item>s too, and would
+    otherwise become posts.
+    """
+    root = read_root(path, recover=recover)
+    if root is None or any(_WP_NAMESPACE.match(uri) for uri in root.namespaces):
+        return  # a file not well-formed so far is refused by the parse, with the place
+    name = local_name(root.tag)
+    what = "an RSS feed" if name == "rss" else f"an XML document with a <{name}> root"
+    raise ImportFailed(
+        os.fspath(path),
+        f"{what}, not a WordPress export: no wp: namespace (http://wordpress.org/export/1.x/)",
+        root.line,
+    )
 
 
 def parse(path: str | os.PathLike[str], *, recover: bool, state: ReadState) -> Iterator[Record]:

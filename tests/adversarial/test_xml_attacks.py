@@ -130,20 +130,14 @@ ATTACKS: dict[str, Case] = {
         format="disqus",
     ),
 }
-# XInclude needs no DTD: the parser never processes it and nothing is fetched, but the file
-# is imported with the include silently ignored instead of refused.
-XINCLUDE_NOT_REFUSED = (
-    "forum/importers/xmlsource.py ignores XInclude elements instead of refusing the file: "
-    "the import succeeds (nothing fetched, nothing included)"
-)
+# XInclude needs no DTD: the parser never processes it and nothing is fetched; the file is
+# refused rather than imported with the include silently left out.
 XINCLUDE: dict[str, Case] = {
     "xinclude-listener": Case(
         lambda u: export(f'<xi:include xmlns:xi="{XI}" href="{u}/xi.xml"/>'),
-        xfail=XINCLUDE_NOT_REFUSED,
     ),
     "xinclude-local-file": Case(
         lambda u: export(f'<xi:include xmlns:xi="{XI}" href="file:///etc/passwd" parse="text"/>'),
-        xfail=XINCLUDE_NOT_REFUSED,
     ),
 }
 DAMAGED: dict[str, Case] = {
@@ -203,18 +197,11 @@ DAMAGED: dict[str, Case] = {
         ),
         format="wxr",
         positioned=False,
-        xfail="forum/importers/wxr.py imports any RSS named as WXR: a file without the "
-        "WordPress export namespace is read as an export and its <item> becomes a post",
     ),
     "declaration-after-comment": Case(lambda u: "<!-- exported -->\n" + export()),
     "declaration-after-element": Case(lambda u: "<x/>" + export()),
     "declaration-twice": Case(lambda u: '<?xml version="1.0"?>\n' + export()),
-    "undeclared-entity": Case(
-        lambda u: export("&x;"),
-        xfail="forum/importers/xmlsource.py reports an undefined entity as 'no element "
-        "found' at line 0, column 0 (lxml's iterparse with resolve_entities=False): the "
-        "real error, in error.error_log, is \"Entity 'x' not defined\" at its line and column",
-    ),
+    "undeclared-entity": Case(lambda u: export("&x;")),
     "deep-nesting-50000": Case(lambda u: export("<a>" * 50_000 + "</a>" * 50_000)),
     "huge-text-node-11mb": Case(lambda u: export("<![CDATA[" + "A" * (11 << 20) + "]]>")),
     "two-roots": Case(lambda u: export() + export(declaration=False)),
@@ -249,12 +236,7 @@ INERT: dict[str, Case] = {
 }
 
 # --recover salvages damaged files; it must never let an attack through either.
-RECOVER_XFAIL = {
-    "parameter-entity-exfiltration": "forum/importers/xmlsource.py, with --recover: a DTD "
-    "whose parameter entities break the internal subset is refused as 'the file holds no XML "
-    "document', with no line and no word of the DTD (without --recover: 'PEReferences "
-    "forbidden in internal subset' at 3:…); nothing is written or fetched",
-}
+RECOVER_XFAIL: dict[str, str] = {}
 CASES: list[tuple[str, Case]] = [
     *ATTACKS.items(),
     *(
