@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from random import Random
 
+import lxml.html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,8 +15,11 @@ from forum.quotes import (
     _TAG,
     MIN_WORDS,
     Passage,
+    _quotable,
     _text_of,
     analyze,
+    cite_quotes,
+    cite_simple_markup,
     find_thread_quotes,
     forget_analyses,
     normalize,
@@ -22,6 +27,7 @@ from forum.quotes import (
     plain_text,
     remember_analysis,
 )
+from forum.sanitize import clean_comment, render_wordpress_comment
 
 FAST = settings(
     max_examples=400, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -157,3 +163,64 @@ def test_analyses_made_ahead_change_no_quote() -> None:
         assert find_thread_quotes(thread) == expected
     finally:
         forget_analyses()
+
+
+MARKUP = [
+    "the quick brown fox jumps",
+    "over the lazy dog again",
+    " ",
+    "\n",
+    "\n\n",
+    "Σίσυφος",
+    "😂",
+    "\u00a0",
+    "&amp;",
+    "&hellip;",
+    "> ",
+    "<em>",
+    "</em>",
+    "<code>x</code>",
+    "<br>",
+    "<blockquote>",
+    "</blockquote>",
+    '<blockquote cite="#c3">',
+    '<a href="https://ok.example.com/x">link</a>',
+    '<a href="https://例え.jp/">link</a>',
+    '<abbr title="a>b">ab</abbr>',
+    "https://example.com/q?id=3",
+    "<ul>\n<li>one</li>\n</ul>",
+    "<pre>p</pre>",
+    "<hr>",
+    "<li>",
+]
+sanitized = st.lists(st.sampled_from(MARKUP), max_size=12).map(
+    lambda pieces: render_wordpress_comment("".join(pieces))
+)
+
+
+@FAST
+@given(sanitized, st.randoms(use_true_random=False))
+def test_simple_markup_is_cited_as_parsing_and_sanitizing_again_would(
+    body_html: str, random: Random
+) -> None:
+    root = lxml.html.fragment_fromstring(body_html or "<p></p>", create_parent="div")
+    cites = {
+        normalize(element.text_content()): f"#c{random.randrange(9)}"
+        for element in _quotable(root)
+        if random.random() < 0.6
+    }
+    fast = cite_simple_markup(body_html, cites)
+    if fast is not None:
+        cited = cite_quotes(body_html, cites)
+        assert fast == (body_html if cited == body_html else clean_comment(cited))
+
+
+def test_simple_markup_takes_the_fast_path_and_the_rest_does_not() -> None:
+    body = "<blockquote><p>the committee met on tuesday</p></blockquote>\n<p>Good <em>news</em></p>"
+    cites = {"the committee met on tuesday": "#c1", "good news": "#c2"}
+    assert cite_simple_markup(body, cites) == (
+        '<blockquote cite="#c1"><p>the committee met on tuesday</p></blockquote>\n'
+        '<blockquote cite="#c2"><p>Good <em>news</em></p></blockquote>'
+    )
+    assert cite_simple_markup("<p>R&amp;D</p>", {"r d": "#c1"}) is None
+    assert cite_simple_markup("<ul>\n<li>one</li>\n</ul>", {}) is None

@@ -19,7 +19,14 @@ from forum.importers.records import CommentRecord, PostRecord
 from forum.models import Comment, CommentKind, CommentStatus, Quote
 from forum.models.base import utcnow
 from forum.privacy import hash_address
-from forum.quotes import Found, cite_quotes, find_thread_quotes, normalize, plain_text
+from forum.quotes import (
+    Found,
+    cite_quotes,
+    cite_simple_markup,
+    find_thread_quotes,
+    normalize,
+    plain_text,
+)
 from forum.sanitize import clean_comment
 from forum.spam import reason_changed, screen_comment
 from forum.threads import ResolvedTree, resolve_tree
@@ -492,6 +499,11 @@ def _sort_key(key: str, comment: CommentRecord) -> tuple[datetime, int, tuple[in
 def _cited(body_html: str, quotes: list[Found[str]] | None, ids: dict[str, int]) -> str:
     """A comment's sanitized body with its quotes shown as blockquotes citing their source."""
     cites = {found.words: f"#c{ids[found.source_key]}" for found in quotes or ()}
+    if not cites and "&gt;" not in body_html:
+        return body_html  # nothing to cite, and no "> " line to show as a quote
+    simple = cite_simple_markup(body_html, cites)
+    if simple is not None:
+        return simple  # as sanitizing it again would write it: once is enough
     cited = cite_quotes(body_html, cites)
     # Re-sanitized: the markup added is on the allowlist, and this keeps the output canonical.
     return body_html if cited == body_html else clean_comment(cited)
