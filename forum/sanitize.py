@@ -13,11 +13,24 @@ import secrets
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache, partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import bleach
-from bleach.html5lib_shim import match_entity, next_possible_entity
+from bleach.html5lib_shim import (
+    TAG_TOKEN_TYPE_CHARACTERS,
+    TAG_TOKEN_TYPE_END,
+    TAG_TOKEN_TYPE_START,
+    BleachHTMLParser,
+    BleachHTMLTokenizer,
+    ReparseException,
+    constants,
+    getTreeWalker,
+    match_entity,
+    next_possible_entity,
+)
 from bleach.linkifier import LinkifyFilter, build_url_re
+
+from forum.sanitize_guard import escape_stray_brackets
 
 # Inline markup people write in comments; WordPress's kses allows much the same.
 COMMENT_TAGS = frozenset(
@@ -107,6 +120,12 @@ _NEVER = re.compile(r"(?!)")
 # Bare URLs become links only for the schemes we allow (bleach's default knows 23, data: too).
 _LINKABLE = build_url_re(protocols=sorted(PROTOCOLS - {"mailto"}))
 _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>")
+# A character reference to a control character that bleach replaces with "?" when it is
+# written as itself (bleach.sanitizer.INVISIBLE_CHARACTERS: C0 controls but tab, LF, CR).
+# bleach keeps the reference; lxml and XML refuse the character it stands for.
+_INVISIBLE_REFERENCE = re.compile(
+    r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01])|[xX]0*(?:[0-8bcefBCEF]|1[0-9a-fA-F]));"
+)
 # Characters the HTML parser rewrites or reports: controls other than tab and newline,
 # carriage returns, surrogates, noncharacters. Text with one of them takes the full path.
 _ODD_CHARACTER = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
@@ -132,6 +151,160 @@ def _set_rel(attrs: dict, new: bool = False) -> dict:  # noqa: FBT001 (bleach's 
     return attrs
 
 
+# html5lib's tree builder searches the open elements for each tag it adds (elementInScope),
+# and the active formatting elements for each run of text (reconstructing them): the cost is
+# quadratic in how deep a body nests. 25,000 unclosed "<i><u>" took 19 s; a 10,000-character
+# reply of "<ul><u>", 1.7 s. Past this many open elements (or active formatting elements),
+# start tags are held back and their text is kept, so the cost stays linear in the length.
+# Markup people write nests a handful deep; a hundred is only reached on purpose.
+MAX_OPEN_ELEMENTS = 100
+_VOID_ELEMENTS = constants.voidElements  # <br>, <hr>, <img>: they open nothing
+_TAG_TOKEN_TYPES = frozenset({TAG_TOKEN_TYPE_START, TAG_TOKEN_TYPE_END})
+
+
+class _BoundedTokenizer(BleachHTMLTokenizer):
+    """bleach's tokenizer, which holds back start tags while too many elements are open.
+
+    It reads the tree builder's own stacks: when a tag is emitted, the builder has added
+    every token before it, so no model of how html5lib builds trees is needed. Text only
+    adds open elements (formatting ones, reconstructed) and only tags take them away, so
+    looking before every tag sees the most there ever are. An end tag that would close a
+    held-back element is held back with it; void elements (<br>, <hr>, <img>) open nothing
+    and always pass. Text is never held back.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.held: Counter[str] = Counter()
+
+    def emitCurrentToken(self) -> None:  # noqa: N802 (html5lib's name)
+        token = self.currentToken
+        if token["type"] in _TAG_TOKEN_TYPES:
+            tree = self.parser.tree
+            if (
+                len(tree.openElements) >= MAX_OPEN_ELEMENTS
+                or len(tree.activeFormattingElements) >= MAX_OPEN_ELEMENTS
+                or self.held
+            ) and self._hold_back(token):
+                return
+        super().emitCurrentToken()
+
+    def _hold_back(self, token: dict) -> bool:
+        """Near the limit: hold back a start tag past it, or the end tag of one held back."""
+        self.parser.went_deep = True
+        tree = self.parser.tree
+        name = token["name"].lower()
+        if name not in self.parser.tags or name in _VOID_ELEMENTS:
+            return False  # bleach strips it, or it opens nothing
+        if token["type"] == TAG_TOKEN_TYPE_START:
+            if not (
+                len(tree.openElements) > MAX_OPEN_ELEMENTS
+                or len(tree.activeFormattingElements) > MAX_OPEN_ELEMENTS
+            ):
+                return False
+            self.held[name] += 1
+        elif self.held[name]:
+            self.held[name] -= 1
+        else:
+            return False
+        # What bleach emits for a tag it strips: empty text, and back to reading text.
+        self.currentToken = self.emitted_last_token = {
+            "type": TAG_TOKEN_TYPE_CHARACTERS,
+            "data": "",
+        }
+        self.tokenQueue.append(self.currentToken)
+        self.state = self.dataState
+        return True
+
+
+class _BoundedHTMLParser(BleachHTMLParser):
+    """bleach's parser with _BoundedTokenizer."""
+
+    # The last parse came near MAX_OPEN_ELEMENTS (and may have held tags back): its output
+    # may nest deeper than another parse lets through (reconstructed formatting elements
+    # are added without a start tag), so the output is cleaned again.
+    went_deep = False
+
+    def _parse(
+        self,
+        stream: Any,
+        innerHTML: bool = False,  # noqa: N803 (html5lib's signature)
+        container: str = "div",
+        scripting: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        # BleachHTMLParser._parse (bleach 6), with our tokenizer in place of bleach's.
+        self.went_deep = False
+        self.innerHTMLMode = innerHTML
+        self.container = container
+        self.scripting = scripting
+        self.tokenizer = _BoundedTokenizer(
+            stream=stream, consume_entities=self.consume_entities, parser=self, **kwargs
+        )
+        self.reset()
+        try:
+            self.mainLoop()
+        except ReparseException:
+            self.reset()
+            self.mainLoop()
+        if len(self.tree.openElements) >= MAX_OPEN_ELEMENTS:
+            self.went_deep = True
+
+
+_EtreeWalker = getTreeWalker("etree")
+
+
+class _LinearTreeWalker(_EtreeWalker):  # type: ignore[misc,valid-type]
+    """html5lib's etree walker, which finds an element's parent without a search.
+
+    A node is (element, its index in its parent, the ancestors, text/tail flag), as in
+    html5lib; the ancestors here are (element, index) pairs instead of elements. html5lib's
+    own walker finds an ancestor's index again with list.index on its parent's children
+    each time it climbs out of an element: quadratic in how many children an element has
+    (1,666 paragraphs that each hold a link, from 10,000 characters of "<a><p>", took half
+    a second, and four times as long at twice the length).
+    """
+
+    def getFirstChild(self, node: Any) -> Any:  # noqa: N802 (html5lib's names, below too)
+        if isinstance(node, tuple):
+            element, key, parents, flag = node
+        else:
+            element, key, parents, flag = node, None, [], None
+        if flag in ("text", "tail"):
+            return None
+        if element.text:
+            return element, key, parents, "text"
+        if len(element):
+            parents.append((element, key))
+            return element[0], 0, parents, None
+        return None
+
+    def getNextSibling(self, node: Any) -> Any:  # noqa: N802
+        if not isinstance(node, tuple):
+            return None
+        element, key, parents, flag = node
+        if flag == "text":
+            if len(element):
+                parents.append((element, key))
+                return element[0], 0, parents, None
+            return None
+        if element.tail and flag != "tail":
+            return element, key, parents, "tail"
+        parent = parents[-1][0]
+        if key < len(parent) - 1:
+            return parent[key + 1], key + 1, parents, None
+        return None
+
+    def getParentNode(self, node: Any) -> Any:  # noqa: N802
+        if not isinstance(node, tuple):
+            return None
+        element, key, parents, flag = node
+        if flag == "text":
+            return (element, key, parents, None) if parents else element
+        parent, parent_key = parents.pop()
+        return (parent, parent_key, parents, None) if parents else parent
+
+
 def _make_cleaner(
     tags: frozenset[str], attributes: dict[str, list[str]], linkify: bool
 ) -> bleach.Cleaner:
@@ -144,7 +317,7 @@ def _make_cleaner(
         parse_email=False,
         url_re=_LINKABLE if linkify else _NEVER,
     )
-    return bleach.Cleaner(
+    cleaner = bleach.Cleaner(
         tags=tags,
         attributes=attributes,
         protocols=PROTOCOLS,
@@ -152,6 +325,12 @@ def _make_cleaner(
         strip_comments=True,
         filters=[link_filter],
     )
+    # As bleach.Cleaner makes its parser and walker, with the classes above.
+    cleaner.parser = _BoundedHTMLParser(
+        tags=tags, strip=True, consume_entities=False, namespaceHTMLElements=False
+    )
+    cleaner.walker = _LinearTreeWalker
+    return cleaner
 
 
 # Comments get bare URLs turned into links, as WordPress's make_clickable does for them.
@@ -237,8 +416,53 @@ def clean_comment(raw_html: str) -> str:
     """Return a comment's HTML with everything not on the comment allowlist removed."""
     cleaned = _clean_simple_markup(raw_html)
     if cleaned is None:
-        cleaned = _COMMENT_CLEANER.clean(raw_html)
+        return _clean(_COMMENT_CLEANER, raw_html)
+    return _finish(cleaned)
+
+
+def _finish(cleaned: str) -> str:
+    """Drop empty paragraphs, and put "?" for references to invisible characters."""
+    if "&#" in cleaned:
+        cleaned = _INVISIBLE_REFERENCE.sub("?", cleaned)
     return _EMPTY_PARAGRAPH.sub("", cleaned).strip()
+
+
+# A body that came near MAX_OPEN_ELEMENTS may come out nesting deeper than that (formatting
+# elements reconstructed inside one another); parsed again, it would lose tags. It is then
+# cleaned again, until it does not: once more at most, for every body tried. The limit on
+# passes is only a guard.
+_MAX_PASSES = 4
+
+
+def _clean(cleaner: bleach.Cleaner, markup: str) -> str:
+    """Clean markup with bleach: text that only looks like a tag is kept as text.
+
+    Cleaning the output again changes nothing, however deep the markup nests.
+    """
+    for _ in range(_MAX_PASSES):
+        cleaned = _finish(cleaner.clean(escape_stray_brackets(markup)))
+        if not cleaner.parser.went_deep or cleaned == markup:
+            break
+        if _nesting(cleaned) <= MAX_OPEN_ELEMENTS:
+            break
+        markup = cleaned
+    return cleaned
+
+
+# In bleach's output every "<" opens a tag and every element but a void one is closed.
+_OUTPUT_TAG = re.compile(r"<(/?)([a-z0-9]+)")
+
+
+def _nesting(cleaned: str) -> int:
+    """How deep the elements of bleach's output nest."""
+    depth = deepest = 0
+    for closing, name in _OUTPUT_TAG.findall(cleaned):
+        if closing:
+            depth -= 1
+        elif name not in _VOID_ELEMENTS:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 # Simple markup: what the HTML parser would build exactly as written, so that bleach would
@@ -249,6 +473,7 @@ _SIMPLE_INLINE = frozenset(
     | {"cite", "q", "abbr", "acronym", "kbd", "samp", "var"}
 )
 _SIMPLE_BLOCK = frozenset({"p", "blockquote"})
+_SIMPLE_NAMES = _SIMPLE_INLINE | _SIMPLE_BLOCK
 _SIMPLE_TAG = re.compile(r'(/?)([a-z]+)((?:[ \t\n]+[a-z]+="[^"\'<>&]*")*)[ \t\n]*(/?)>')
 _SIMPLE_ATTRIBUTE = re.compile(r'[ \t\n]+([a-z]+)="([^"]*)"')
 # URLs kept as written: http(s) or an anchor, printable ASCII, nothing to escape, and no
@@ -260,7 +485,8 @@ def _clean_simple_markup(markup: str) -> str | None:
     """Clean simple markup as bleach would, without parsing HTML; None when it is not simple.
 
     Simple: only the allowed tags above, lower case and properly nested (a paragraph holds
-    no block, a block opens only among blocks, no link inside a link), the
+    no block, a block opens only among blocks, no link inside a link; past
+    MAX_OPEN_ELEMENTS, tags are held back as bleach holds them back), the
     attributes kept as written (href and cite holding a plain URL; rel, which is ours to
     set), no character the parser rewrites, and no text that linkify would turn into a
     link. For such markup the HTML parser builds the tree exactly as written, so cleaning
@@ -276,9 +502,12 @@ def _clean_simple_markup(markup: str) -> str | None:
     if out[0] is None:
         return None
     # The open elements, and how many of each name: every test below costs the same
-    # however deep the nesting (a comment may nest 50,000 deep).
+    # however deep the nesting.
     stack: list[str] = []
     open_: Counter[str] = Counter()
+    # Tags past MAX_OPEN_ELEMENTS, and the end tags that close them: held back (left out)
+    # by the same count of names as bleach's tokenizer uses.
+    held: Counter[str] = Counter()
     for piece in pieces[1:]:
         tag = _SIMPLE_TAG.match(piece)
         if tag is None:
@@ -290,6 +519,10 @@ def _clean_simple_markup(markup: str) -> str | None:
             out.append("<br>")
         elif void:
             return None
+        elif closing and held[name] and not attributes:
+            held[name] -= 1
+        elif not closing and len(stack) >= MAX_OPEN_ELEMENTS and name in _SIMPLE_NAMES:
+            held[name] += 1
         elif closing:
             if attributes or not stack or stack.pop() != name:
                 return None
@@ -404,7 +637,7 @@ def _escape(text: str) -> str:
 @lru_cache(maxsize=1024)
 def clean_post(raw_html: str) -> str:
     """Return a post's HTML with everything not on the post allowlist removed."""
-    return _EMPTY_PARAGRAPH.sub("", _POST_CLEANER.clean(raw_html)).strip()
+    return _clean(_POST_CLEANER, raw_html)
 
 
 def render_wordpress_comment(raw: str) -> str:

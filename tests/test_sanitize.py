@@ -8,12 +8,14 @@ so the tests judge the markup a reader's browser sees, not the sanitizer's strin
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from xml.etree.ElementTree import Element
 
 import pytest
 
 from forum.sanitize import (
+    MAX_OPEN_ELEMENTS,
     autop,
     clean_comment,
     clean_post,
@@ -356,9 +358,13 @@ def test_checker_flags_what_it_must_reject() -> None:
             "<p>if x &lt; y and y &gt; z</p>",
             id="spaced-inequalities",
         ),
-        # A letter after "<" opens a tag in HTML, as in a browser and in WordPress's kses:
-        # the raw text is kept in body_raw, the rendered body loses "<y and y>".
-        pytest.param("if x<y and y>z", "<p>if xz</p>", id="unspaced-inequalities-read-as-a-tag"),
+        # To an HTML parser "<y and y>" is a tag (of an element "y"); no such element
+        # exists, so the writer meant text, and the "<" is kept as text.
+        pytest.param(
+            "if x<y and y>z",
+            "<p>if x&lt;y and y&gt;z</p>",
+            id="unspaced-inequalities-kept-as-text",
+        ),
         pytest.param("Tom & Jerry", "<p>Tom &amp; Jerry</p>", id="bare-ampersand"),
         pytest.param("<code>a && b</code>", "<p><code>a &amp;&amp; b</code></p>", id="code-kept"),
         pytest.param("party 🎉 time", "<p>party 🎉 time</p>", id="emoji"),
@@ -583,3 +589,65 @@ def test_text_to_html_of_a_script_builds_no_element() -> None:
         "p",
         "br",
     }
+
+
+# Deep nesting -----------------------------------------------------------------------------
+
+_TAG = re.compile(r"<(/?)([a-z0-9]+)")
+_VOID = frozenset({"br", "hr", "img"})
+
+
+def _nesting(html: str) -> int:
+    depth = deepest = 0
+    for closing, name in _TAG.findall(html):
+        if closing:
+            depth -= 1
+        elif name not in _VOID:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+DEEP_BODIES = [
+    pytest.param("<i><u>" * 5_000 + "deep words", id="unclosed-formatting"),
+    pytest.param("<ul><u>" * 3_000 + "deep words", id="lists-in-underline"),
+    pytest.param("<b><ul>" * 3_000 + "deep words", id="lists-in-bold"),
+    pytest.param("<blockquote>" * 3_000 + "deep words" + "</blockquote>" * 3_000, id="quotes"),
+    pytest.param(
+        "<p>" + "".join(f'<b title="{n}">' for n in range(150)) + "</p><p>deep words",
+        id="formatting-reconstructed-past-the-limit",
+    ),
+    pytest.param("<table><td>" * 2_000 + "deep words", id="tables"),
+    pytest.param("<li><q>x" * 3_000 + "deep words", id="items-in-quotes"),
+]
+
+
+@pytest.mark.parametrize("raw", DEEP_BODIES)
+@pytest.mark.parametrize("render", RENDERERS)
+def test_deep_markup_is_cut_at_the_limit_and_keeps_its_words(
+    render: Callable[[str], str], raw: str
+) -> None:
+    output = render(raw)
+    assert "deep words" in output
+    assert _nesting(output) <= MAX_OPEN_ELEMENTS
+    clean = clean_comment if render is render_wordpress_comment else clean_post
+    assert clean(output) == output
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("<i><u>" * 50_000, id="unclosed-formatting"),
+        pytest.param("<ul><u>" * 20_000, id="lists-in-underline"),
+        pytest.param("<a><p>" * 10_000, id="links-and-paragraphs"),
+        pytest.param("<li><b>x</b></li>" * 20_000, id="many-items"),
+    ],
+)
+def test_large_bodies_cost_time_in_proportion_to_their_length(raw: str) -> None:
+    """Imported bodies have no length limit: nothing may be quadratic in nesting or in how
+    many children an element has (before, each took from ten seconds to minutes)."""
+    clean_comment.cache_clear()
+    started = time.process_time()
+    output = render_wordpress_comment(raw)
+    assert time.process_time() - started < 10
+    assert _nesting(output) <= MAX_OPEN_ELEMENTS

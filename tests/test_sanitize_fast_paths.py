@@ -12,15 +12,17 @@ from hypothesis import strategies as st
 
 from forum.sanitize import (
     _COMMENT_CLEANER,
-    _EMPTY_PARAGRAPH,
+    MAX_OPEN_ELEMENTS,
     _autop_plain,
     _clean_simple_markup,
+    _finish,
     autop,
     clean_comment,
     is_plain_text,
     render_plain_comment,
     render_wordpress_comment,
 )
+from forum.sanitize_guard import escape_stray_brackets
 
 # Pieces that plain text is made of, and near misses: what autop and linkify react to.
 PIECES = [
@@ -249,7 +251,7 @@ markup = st.lists(st.sampled_from(TAGS) | st.sampled_from(TEXTS), max_size=30).m
 
 
 def bleach_path(markup: str) -> str:
-    return _EMPTY_PARAGRAPH.sub("", _COMMENT_CLEANER.clean(markup)).strip()
+    return _finish(_COMMENT_CLEANER.clean(escape_stray_brackets(markup)))
 
 
 @FAST
@@ -332,8 +334,48 @@ def test_formatting_nested_in_its_own_kind_cleans_as_bleach_cleans_it(markup: st
 
 
 def test_deep_nesting_is_cleaned_by_the_simple_path() -> None:
-    # Each tag costs the same whatever the depth: 10,000 deep is no harder than 500.
+    # Each tag costs the same whatever the depth: 10,000 deep is no harder than 500. Past
+    # MAX_OPEN_ELEMENTS both paths hold start tags back (and the end tags that close them).
     shallow = "<blockquote>" * 500 + "x" + "</blockquote>" * 500
     deep = "<blockquote>" * 10_000 + "x" + "</blockquote>" * 10_000
-    assert _clean_simple_markup(shallow) == bleach_path(shallow)
-    assert _clean_simple_markup(deep) == "<blockquote>" * 10_000 + "x" + "</blockquote>" * 10_000
+    cut = "<blockquote>" * MAX_OPEN_ELEMENTS + "x" + "</blockquote>" * MAX_OPEN_ELEMENTS
+    assert _clean_simple_markup(shallow) == bleach_path(shallow) == cut
+    assert _clean_simple_markup(deep) == cut
+
+
+# Markup that nests past MAX_OPEN_ELEMENTS: properly nested (the simple path takes it), or
+# not (held-back tags misnested among themselves, kept elements closing among them).
+DEEP_STEPS = ["<b>", "<i>", "<q>", "<blockquote>", "close", "</b>", "</i>", "x", " ", "<br>"]
+PREFIX = MAX_OPEN_ELEMENTS - 3
+
+
+def _deep(parts: list[str], *, nested: bool) -> str:
+    out, open_tags = ["<blockquote>" * PREFIX], []
+    for part in parts:
+        if part == "close":
+            if open_tags:
+                out.append(f"</{open_tags.pop()}>")
+        elif not (nested and part.startswith("</")):
+            out.append(part)
+            if part[1:-1] in {"b", "i", "q", "blockquote"}:
+                open_tags.append(part[1:-1])
+    if nested:
+        out.extend(f"</{name}>" for name in reversed(open_tags))
+    return "".join(out) + "</blockquote>" * PREFIX
+
+
+deep_markup = st.tuples(st.lists(st.sampled_from(DEEP_STEPS), max_size=40), st.booleans()).map(
+    lambda t: _deep(t[0], nested=t[1])
+)
+
+
+@FAST
+@given(deep_markup)
+@example("<b>" * (MAX_OPEN_ELEMENTS + 3) + "x</b>y" + "</b>" * (MAX_OPEN_ELEMENTS + 2))
+@example("<i>" * MAX_OPEN_ELEMENTS + "<b><i>x</b></i>y" + "</i>" * MAX_OPEN_ELEMENTS)
+def test_markup_past_the_limit_cleans_as_bleach_cleans_it(markup: str) -> None:
+    simple = _clean_simple_markup(markup)
+    if simple is not None:
+        assert _finish(simple) == bleach_path(markup)
+    cleaned = clean_comment.__wrapped__(markup)
+    assert clean_comment.__wrapped__(cleaned) == cleaned
