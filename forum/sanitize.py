@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
+import threading
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache, partial
@@ -333,9 +334,17 @@ def _make_cleaner(
     return cleaner
 
 
-# Comments get bare URLs turned into links, as WordPress's make_clickable does for them.
-_COMMENT_CLEANER = _make_cleaner(COMMENT_TAGS, COMMENT_ATTRIBUTES, linkify=True)
-_POST_CLEANER = _make_cleaner(POST_TAGS, POST_ATTRIBUTES, linkify=False)
+class _Cleaners(threading.local):
+    """A Cleaner keeps its parser's state while it works: app servers run threads, so each
+    thread has cleaners of its own (made on its first use)."""
+
+    def __init__(self) -> None:
+        # Comments get bare URLs turned into links, as WordPress's make_clickable does.
+        self.comment = _make_cleaner(COMMENT_TAGS, COMMENT_ATTRIBUTES, linkify=True)
+        self.post = _make_cleaner(POST_TAGS, POST_ATTRIBUTES, linkify=False)
+
+
+_CLEANERS = _Cleaners()
 
 # wpautop's list of block-level elements (wp-includes/formatting.php).
 _ALLBLOCKS = (
@@ -416,7 +425,7 @@ def clean_comment(raw_html: str) -> str:
     """Return a comment's HTML with everything not on the comment allowlist removed."""
     cleaned = _clean_simple_markup(raw_html)
     if cleaned is None:
-        return _clean(_COMMENT_CLEANER, raw_html)
+        return _clean(_CLEANERS.comment, raw_html)
     return _finish(cleaned)
 
 
@@ -637,7 +646,7 @@ def _escape(text: str) -> str:
 @lru_cache(maxsize=1024)
 def clean_post(raw_html: str) -> str:
     """Return a post's HTML with everything not on the post allowlist removed."""
-    return _clean(_POST_CLEANER, raw_html)
+    return _clean(_CLEANERS.post, raw_html)
 
 
 def render_wordpress_comment(raw: str) -> str:

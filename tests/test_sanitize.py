@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterator
 from xml.etree.ElementTree import Element
 
@@ -651,3 +652,17 @@ def test_large_bodies_cost_time_in_proportion_to_their_length(raw: str) -> None:
     output = render_wordpress_comment(raw)
     assert time.process_time() - started < 10
     assert _nesting(output) <= MAX_OPEN_ELEMENTS
+
+
+def test_threads_sanitizing_at_once_get_what_one_thread_gets():
+    """App servers run threads: a cleaner shared between them would mix their parses."""
+    bodies = [
+        f"<p>Reply {n}: <b>bold <i>and</i></b> http://example.org/{n} "
+        f"<a href='https://x.example/{n}' onclick='x()'>link</a><ul><li>{n}</ul></p>" * (1 + n % 7)
+        for n in range(300)
+    ]
+    uncached = clean_comment.__wrapped__
+    expected = [uncached(body) for body in bodies]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(3):
+            assert list(pool.map(uncached, bodies)) == expected

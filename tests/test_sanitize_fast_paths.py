@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from forum.sanitize import (
-    _COMMENT_CLEANER,
+    _CLEANERS,
     MAX_OPEN_ELEMENTS,
     _autop_plain,
     _clean_simple_markup,
@@ -251,7 +251,7 @@ markup = st.lists(st.sampled_from(TAGS) | st.sampled_from(TEXTS), max_size=30).m
 
 
 def bleach_path(markup: str) -> str:
-    return _finish(_COMMENT_CLEANER.clean(escape_stray_brackets(markup)))
+    return _finish(_CLEANERS.comment.clean(escape_stray_brackets(markup)))
 
 
 @FAST
