@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import html
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import compress, islice, repeat
 from operator import itemgetter
 from typing import Generic, NamedTuple, TypeVar
@@ -245,10 +246,13 @@ class Analysis(NamedTuple):
     words: str  # the body's text, normalized: what other replies' passages are found in
     explicit: list[Passage]
     paragraphs: list[Passage]
-    # The hashes of the shingles the thread index holds for ``words``, and the hash seed's
-    # probe of the process that made them: a worker forked from the importing process
-    # shares its seed, and saves it the hashing; other hashes are made again.
-    shingles: list[int] | None = None
+    # The hashes of the shingles the thread index holds for ``words``, those each passage
+    # (explicit, then paragraphs) is looked up by (None: too short to look up), and the
+    # hash seed's probe of the process that made them: hashes made in a process with
+    # another seed are made again. Packed as 64-bit integers (_packed): a thread's
+    # analyses are kept until its quotes are found, in a fifth of a list's memory.
+    shingles: bytes | None = None
+    lookups: tuple[bytes | None, ...] | None = None
     seed: int = 0
 
 
@@ -267,10 +271,7 @@ def analyze(body: str) -> Analysis:
         if root.find(".//blockquote") is not None:
             # Taking blockquotes out joins the text around them: words come from before.
             explicit, paragraphs = _passages_of_tree(root)
-            words = normalize(text)
-            return Analysis(
-                _may_quote(body), words, explicit, paragraphs, _indexed_shingles(words), _SEED
-            )
+            return _analysis(body, normalize(text), explicit, paragraphs)
         explicit, paragraphs = _passages_of_text(text, [])  # what _passages_of_tree does
     else:
         text = html.unescape(body)
@@ -281,13 +282,60 @@ def analyze(body: str) -> Analysis:
         # Every word of the text is in one of its paragraphs, in order: paragraphs part at
         # blank lines, parts at elisions, and neither holds a word character.
         words = " ".join([part for paragraph in paragraphs for part in paragraph.parts])
-    return Analysis(_may_quote(body), words, explicit, paragraphs, _indexed_shingles(words), _SEED)
+    return _analysis(body, words, explicit, paragraphs)
 
 
-def _indexed_shingles(words: str) -> list[int]:
-    """The hashes of the shingles at every STEP-th word: the k-th takes words k*STEP+i."""
+def _analysis(
+    body: str, words: str, explicit: list[Passage], paragraphs: list[Passage]
+) -> Analysis:
+    may_quote = _may_quote(body)
+    return Analysis(
+        may_quote,
+        words,
+        explicit,
+        paragraphs,
+        _indexed_shingles(words),
+        _lookups(explicit, paragraphs) if may_quote else None,
+        _SEED,
+    )
+
+
+def _lookups(explicit: list[Passage], paragraphs: list[Passage]) -> tuple[bytes | None, ...]:
+    """What each passage is looked up by in the index; None if it is too short for that."""
+    found: list[bytes | None] = []
+    for passage in (*explicit, *paragraphs):
+        parts = passage.parts
+        # passage.size, without a generator for the common passage of one part.
+        size = parts[0].count(" ") + 1 if len(parts) == 1 else passage.size
+        found.append(_packed(_first_shingles(passage)) if size >= MIN_WORDS else None)
+    return tuple(found)
+
+
+def _packed(hashes: Iterable[int]) -> bytes:
+    return array("q", hashes).tobytes()
+
+
+def _unpacked(packed: bytes) -> Sequence[int]:
+    return memoryview(packed).cast("q")
+
+
+def _first_shingles(passage: Passage) -> Iterable[int]:
+    """The hashes of the shingles at the first STEP words of the passage's longest part.
+
+    A comment that holds the part holds, indexed, one of them (shingles are indexed every
+    STEP words).
+    """
+    parts = passage.parts
+    longest = parts[0] if len(parts) == 1 else max(parts, key=len, default="")
+    return _shingles(longest.split(" ", STEP + SHINGLE - 1)[: STEP + SHINGLE - 1])
+
+
+def _indexed_shingles(words: str) -> bytes:
+    """The hashes of the shingles at every STEP-th word (the k-th takes words k*STEP+i)."""
     tokens = words.split()
-    return list(map(hash, zip(*(tokens[offset::STEP] for offset in range(SHINGLE)), strict=False)))
+    return _packed(
+        map(hash, zip(*(tokens[offset::STEP] for offset in range(SHINGLE)), strict=False))
+    )
 
 
 # Bodies analyzed ahead of find_thread_quotes (by an import's workers, while the file is
@@ -332,9 +380,7 @@ def find_thread_quotes(
     for at, ((key, _parent, _body), analysis) in enumerate(zip(comments, analyses, strict=True)):
         if not analysis.may_quote:
             continue
-        found = _resolve_passages(
-            analysis.explicit, analysis.paragraphs, partial(thread.source_of, reply=at)
-        )
+        found = thread.quotes_of(at, analysis)
         if found:
             result[key] = found
     return result
@@ -351,20 +397,54 @@ class _Thread(Generic[K]):
         self.spans = _subtree_spans([(key, parent) for key, parent, _body in comments])
         self.index = _ShingleIndex(
             [
-                analysis.shingles
-                if analysis.seed == _SEED and analysis.shingles is not None
-                else _indexed_shingles(analysis.words)
+                _unpacked(
+                    analysis.shingles
+                    if analysis.seed == _SEED and analysis.shingles is not None
+                    else _indexed_shingles(analysis.words)
+                )
                 for analysis in analyses
             ]
         )
 
-    def source_of(self, passage: Passage, *, reply: int) -> K | None:
-        """The comment a reply took a passage from: nearest ancestor, else earliest before."""
+    def quotes_of(self, reply: int, analysis: Analysis) -> list[Found[K]]:
+        """_resolve_passages of a reply, with the lookups its analysis made ahead."""
+        explicit, paragraphs = analysis.explicit, analysis.paragraphs
+        lookups = analysis.lookups
+        if lookups is None or analysis.seed != _SEED:
+            lookups = _lookups(explicit, paragraphs)
+        found: list[Found[K]] = []
+        silent: list[Found[K]] = []
+        passages_ = (*explicit, *paragraphs)
+        for at, (passage, first) in enumerate(zip(passages_, lookups, strict=True)):
+            if first is None:
+                continue
+            key = self.source_of(passage, reply=reply, first=_unpacked(first))
+            if key is None:
+                continue
+            if at < len(explicit):
+                found.append(Found(key, passage.text, passage.words, explicit=True))
+            else:
+                silent.append(Found(key, passage.text, passage.words, explicit=False))
+        # As in _resolve_passages: a reply that is nothing but pasted text is a repost.
+        if not explicit and len(silent) == len(paragraphs):
+            silent = []
+        return found + silent
+
+    def source_of(
+        self, passage: Passage, *, reply: int, first: Sequence[int] | None = None
+    ) -> K | None:
+        """The comment a reply took a passage from: nearest ancestor, else earliest before.
+
+        ``first`` are the passage's _first_shingles, if they were made ahead.
+        """
+        texts = self.texts
         hits = [
             at
-            for at in self.index.lookup(passage)
-            if at != reply and contains(self.texts[at], passage)
+            for at in self.index.lookup(passage, first)
+            if at != reply and contains(texts[at], passage)
         ]
+        if not hits:
+            return None
         start, end = self.spans[reply]
         ancestors = [at for at in hits if self.spans[at][0] < start and end <= self.spans[at][1]]
         if ancestors:
@@ -418,7 +498,7 @@ class _ShingleIndex:
     a thread; those map to the comment itself, and only repeated ones get a list.
     """
 
-    def __init__(self, shingles: Sequence[list[int]]) -> None:
+    def __init__(self, shingles: Sequence[Sequence[int]]) -> None:
         """Index each comment's indexed shingles (_indexed_shingles of its text)."""
         pairs: list[tuple[int, int]] = []  # (shingle's hash, comment), in order
         for at, hashes in enumerate(shingles):
@@ -434,7 +514,7 @@ class _ShingleIndex:
             elif len(postings) < MAX_POSTINGS and postings[-1] != at:
                 postings.append(at)
 
-    def lookup(self, passage: Passage) -> Iterable[int]:
+    def lookup(self, passage: Passage, first: Iterable[int] | None = None) -> Iterable[int]:
         """Comments that may hold the passage: those sharing a shingle with its longest part.
 
         A comment that holds the part holds, indexed, the shingle at one of the part's first
@@ -442,16 +522,16 @@ class _ShingleIndex:
         every comment that holds it. A stock phrase's postings stop at MAX_POSTINGS, and
         may lack one; then every shingle of the part is looked up, which finds it elsewhere.
         """
-        longest = max(passage.parts, key=len, default="")
         postings = self._postings
         found: set[int] = set()
         # filter() tests membership in C: most passages share no shingle with anything.
-        first = _shingles(longest.split(" ", STEP + SHINGLE - 1)[: STEP + SHINGLE - 1])
+        if first is None:
+            first = _first_shingles(passage)
         for shingle in filter(postings.__contains__, first):
             held = postings[shingle]
             if isinstance(held, list):
                 if len(held) >= MAX_POSTINGS:
-                    return self._lookup_all(longest.split())
+                    return self._lookup_all(max(passage.parts, key=len, default="").split())
                 found.update(held)
             else:
                 found.add(held)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from forum.models import CommentKind, CommentStatus, PostStatus, PostType
 
@@ -70,6 +71,9 @@ class PostRecord:
     # False for a source that knows a page only by its address (a Disqus thread): its
     # comments join a post another source brought, and it never overwrites that content.
     has_content: bool = True
+    # The comments' quotes, being found ahead by a parser's quote process (a
+    # quoting.QuotesAhead); not part of what the file says, so not compared.
+    quotes_ahead: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -80,6 +80,11 @@ class Renderer:
     def parallel(self) -> bool:
         return bool(self._workers)
 
+    def start(self) -> None:
+        """Start the workers now (else the first batch does), while the process can fork."""
+        if self._workers and self._pool is None:
+            self._pool = process_context().Pool(self._workers)
+
     def submit(self, raw: str) -> Any:
         """Start rendering a body: its rendering, or a Pending when a worker renders it."""
         if not self._workers:
@@ -91,8 +96,8 @@ class Renderer:
         return pending
 
     def _send(self) -> None:
-        if self._pool is None:
-            self._pool = _context().Pool(self._workers)
+        self.start()
+        assert self._pool is not None
         self._sent.append(self._pool.apply_async(_render_batch, (self._render, self._batch)))
         self._unread.append(len(self._batch))
         self._batch = []
@@ -116,7 +121,7 @@ class Renderer:
             self._pool = None
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def process_context() -> multiprocessing.context.BaseContext:
     """Fork where it is safe and cheap; elsewhere, or beside other threads, a fork server."""
     methods = multiprocessing.get_all_start_methods()
     if sys.platform == "linux" and "fork" in methods and threading.active_count() == 1:

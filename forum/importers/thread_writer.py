@@ -7,16 +7,17 @@ imported before is compared row by row, and only what changed is written.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 
 from forum.importers.bulk import allocate_ids, insert_rows, row_trigger_suspended
+from forum.importers.quoting import OLDEST, quote_input, thread_tree, unique_keys
 from forum.importers.records import CommentRecord, PostRecord
-from forum.models import Comment, CommentKind, CommentStatus, Quote
+from forum.models import Comment, CommentStatus, Quote
 from forum.models.base import utcnow
 from forum.privacy import hash_address
 from forum.quotes import (
@@ -34,7 +35,6 @@ from forum.threads import ResolvedTree, resolve_tree
 if TYPE_CHECKING:
     from forum.importers.writer import Writer
 
-_OLDEST = datetime.min.replace(tzinfo=UTC)
 # Fields compared on re-import; a difference updates the row.
 _COMMENT_FIELDS = (
     "kind",
@@ -81,7 +81,6 @@ _CHUNK = 500  # ids per IN (...) list
 _ADDRESSES_KEPT = 10_000  # hashes of client addresses remembered while importing a file
 # Two sources' copies of one comment are written within this of each other.
 MERGE_WINDOW = timedelta(minutes=1)
-_NUMERIC_KEY = re.compile(r"\d+(?:\.\d+)*")
 
 
 class ThreadWriter:
@@ -94,14 +93,11 @@ class ThreadWriter:
 
     def write(self, post_id: int, post: PostRecord, *, existed: bool) -> None:
         """Store a post's comments (and their quotes), new or imported before."""
-        records = self._unique_keys(post)
+        records = unique_keys(post.comments, partial(self._warn_repeat, post))
         kinds = self.report.comments_by_kind
         for comment in records.values():
             kinds[comment.kind.value] += 1
-        tree = resolve_tree(
-            {key: comment.parent_key for key, comment in records.items()},
-            {key: _sort_key(key, comment) for key, comment in records.items()},
-        )
+        tree = thread_tree(records)
         for key, message in tree.warnings:
             self.report.warn(
                 f"post {post.title or post.key!r}: comment {key}: {message}", post.line
@@ -128,7 +124,7 @@ class ThreadWriter:
             for key in tree.order
         }
         self.report.comments["merged"] += len(merged)
-        quotes = self._find_quotes(records, tree.order, tree.parent)
+        quotes = self._quotes(post, records, tree)
         if existing or merged:
             self._upsert(post_id, post, records, tree, ids, quotes, existing, merged, prefix)
         else:
@@ -370,39 +366,26 @@ class ThreadWriter:
         self.report.comments_by_status[status.value] += 1
         return status, reason
 
-    def _unique_keys(self, post: PostRecord) -> dict[str, CommentRecord]:
-        """Key the post's comments by source id; a repeated id is kept under a new key."""
-        records: dict[str, CommentRecord] = {}
-        for comment in post.comments:
-            key = comment.key
-            if key in records:
-                number = 2
-                while f"{key}~{number}" in records:
-                    number += 1
-                self.report.warn(
-                    f"post {post.title or post.key!r}: comment id {key} appears more than once; "
-                    f"the repeat is kept as {key}~{number}",
-                    post.line,
-                )
-                key = f"{key}~{number}"
-            records[key] = comment
-        return records
+    def _warn_repeat(self, post: PostRecord, key: str, new_key: str) -> None:
+        self.report.warn(
+            f"post {post.title or post.key!r}: comment id {key} appears more than once; "
+            f"the repeat is kept as {new_key}",
+            post.line,
+        )
 
     # Quotes ---------------------------------------------------------------------------
 
-    def _find_quotes(
-        self,
-        records: dict[str, CommentRecord],
-        order: list[str],
-        parents: dict[str, str | None],
+    def _quotes(
+        self, post: PostRecord, records: dict[str, CommentRecord], tree: ResolvedTree[str]
     ) -> dict[str, list[Found[str]]]:
-        """Find the quotes among a post's comments, read in the order they were written."""
-        position = {key: at for at, key in enumerate(order)}
-        written = sorted(
-            (key for key in order if records[key].kind == CommentKind.COMMENT),
-            key=lambda key: (records[key].created_at or _OLDEST, position[key]),
-        )
-        return find_thread_quotes([(key, parents[key], records[key].body_raw) for key in written])
+        """The quotes among a post's comments: found ahead by the parser's quote process
+        (from the same comments, shaped into the same thread), else found here."""
+        if post.quotes_ahead is not None:
+            found = post.quotes_ahead.result()
+            post.quotes_ahead = None
+            if found is not None:
+                return found
+        return find_thread_quotes(quote_input(records, tree))
 
     def _store_quotes(
         self,
@@ -467,7 +450,7 @@ class ThreadWriter:
         ).all()
         tree = resolve_tree(
             {row.id: row.parent_id for row in rows},
-            {row.id: (row.created_at or _OLDEST, row.id) for row in rows},
+            {row.id: (row.created_at or OLDEST, row.id) for row in rows},
         )
         for row in rows:
             if (row.root_id, row.depth, row.parent_id) != (
@@ -484,16 +467,6 @@ class ThreadWriter:
                         depth=tree.depth[row.id],
                     )
                 )
-
-
-def _sort_key(key: str, comment: CommentRecord) -> tuple[datetime, int, tuple[int, ...] | str]:
-    # Numeric keys sort as numbers, and so do positional ones: "1.10" comes after "1.9".
-    number: tuple[int, tuple[int, ...] | str] = (
-        (0, tuple(int(part) for part in key.split(".")))
-        if _NUMERIC_KEY.fullmatch(key)
-        else (1, key)
-    )
-    return (comment.created_at or _OLDEST, *number)
 
 
 def _cited(body_html: str, quotes: list[Found[str]] | None, ids: dict[str, int]) -> str:

@@ -12,12 +12,14 @@ import html
 import os
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from forum.errors import ImportFailed
+from forum.importers.quoting import QuoteWorker
 from forum.importers.records import (
     AuthorRecord,
     CommentRecord,
@@ -27,7 +29,7 @@ from forum.importers.records import (
     Skipped,
     TermRecord,
 )
-from forum.importers.rendering import Pending, Renderer, import_workers
+from forum.importers.rendering import Pending, Renderer, import_workers, process_context
 from forum.importers.xmlsource import (
     ReadState,
     iterparse,
@@ -39,7 +41,6 @@ from forum.importers.xmlsource import (
 )
 from forum.memory import fewer_collections
 from forum.models import CommentKind, CommentStatus, PostStatus, PostType
-from forum.quotes import Analysis, analyze, forget_analyses, remember_analysis
 from forum.sanitize import autop, clean_post, render_wordpress_comment, render_wordpress_post
 
 SOURCE = "wordpress"
@@ -125,26 +126,23 @@ def confirm(path: str | os.PathLike[str], *, recover: bool) -> None:
 def parse(path: str | os.PathLike[str], *, recover: bool, state: ReadState) -> Iterator[Record]:
     """Yield the records of a WXR file, streaming: authors and terms, then posts."""
     workers = import_workers(path)
-    # Workers also read each body for quotes (quotes.analyze), which the writer would do.
-    render = _render_and_analyze if workers else render_wordpress_comment
-    forget_analyses()
-    try:
-        with Renderer(render, workers) as renderer, fewer_collections(bool(workers)):
-            # A post is yielded once the next one is read: the workers sanitize the next
-            # post's comments while the writer stores this one. The order never changes.
-            held: list[Record] = []
-            for record in _records(path, recover, state, renderer):
-                if isinstance(record, PostRecord):
-                    yield from _resolved(held)
-                    held = []
-                held.append(record)
-            yield from _resolved(held)
-    finally:
-        forget_analyses()
-
-
-def _render_and_analyze(raw: str) -> tuple[str, Analysis]:
-    return render_wordpress_comment(raw), analyze(raw)
+    with ExitStack() as stack:
+        # A big file: a process of its own finds each post's quotes as the file is read.
+        # Both it and the workers start now, while this process has no other thread and
+        # can fork (the quote process's queue and the pool start threads).
+        quoter = stack.enter_context(QuoteWorker(process_context())) if workers else None
+        renderer = stack.enter_context(Renderer(render_wordpress_comment, workers))
+        renderer.start()
+        stack.enter_context(fewer_collections(bool(workers)))
+        # A post is yielded once the next one is read: the workers sanitize the next
+        # post's comments while the writer stores this one. The order never changes.
+        held: list[Record] = []
+        for record in _records(path, recover, state, renderer, quoter):
+            if isinstance(record, PostRecord):
+                yield from _resolved(held)
+                held = []
+            held.append(record)
+        yield from _resolved(held)
 
 
 def _resolved(records: list[Record]) -> Iterator[Record]:
@@ -153,13 +151,16 @@ def _resolved(records: list[Record]) -> Iterator[Record]:
         if isinstance(record, PostRecord):
             for comment in record.comments:
                 if isinstance(comment.body_html, Pending):
-                    comment.body_html, analysis = comment.body_html.result()
-                    remember_analysis(comment.body_raw, analysis)
+                    comment.body_html = comment.body_html.result()
         yield record
 
 
 def _records(
-    path: str | os.PathLike[str], recover: bool, state: ReadState, renderer: Renderer
+    path: str | os.PathLike[str],
+    recover: bool,
+    state: ReadState,
+    renderer: Renderer,
+    quoter: QuoteWorker | None,
 ) -> Iterator[Record]:
     site = ""
     channel_title = ""
@@ -170,7 +171,7 @@ def _records(
         # The test every comment passes first, from the tags alone (items have no namespace).
         if parent is not None and parent.tag == "item" and _is_wp_comment(element):
             if _in_channel(parent):
-                comments.append(_read_comment(element, renderer))
+                comments.append(_read_comment(element, renderer, quoter))
                 parent.remove(element)  # memory stays flat, however long the thread
             continue
         where = local_name(parent.tag) if parent is not None else ""
@@ -179,7 +180,10 @@ def _records(
         name, ns = local_name(element.tag), namespace(element.tag)
         if name == "item" and ns == "":
             site_key = site or _fallback_site(element, channel_title)
-            yield _post(element, site_key, user_logins, comments)
+            record = _post(element, site_key, user_logins, comments)
+            if quoter is not None and isinstance(record, PostRecord) and record.comments:
+                record.quotes_ahead = quoter.thread(record.comments)
+            yield record
             comments = []
         elif _WP_NAMESPACE.match(ns):
             if name in {"base_blog_url", "base_site_url"}:
@@ -416,7 +420,9 @@ class _ReadComment(NamedTuple):
     body_html: Pending | str
 
 
-def _read_comment(element: Any, renderer: Renderer) -> _ReadComment | None:
+def _read_comment(
+    element: Any, renderer: Renderer, quoter: QuoteWorker | None
+) -> _ReadComment | None:
     """Read a comment's fields; None for a private note. Its body starts rendering."""
     fields: dict[str, str] = {}  # _children and text_of in one pass: this runs per comment
     metas: list[Any] = []
@@ -434,8 +440,10 @@ def _read_comment(element: Any, renderer: Renderer) -> _ReadComment | None:
         return None
     status = _exact_status(metas)
     # Quirk: comment content is stored raw, without <p>; WordPress adds them on display.
-    body_html = renderer.submit(fields.get("comment_content", "").strip())
-    return _ReadComment(fields, status, body_html)
+    body = fields.get("comment_content", "").strip()
+    if quoter is not None:
+        quoter.submit(body)
+    return _ReadComment(fields, status, renderer.submit(body))
 
 
 def _comment(read: _ReadComment, offset: timedelta, user_logins: dict[str, str]) -> CommentRecord:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from forum.importers import rendering, wxr
+from forum.importers import quoting, rendering, wxr
 from forum.importers.records import PostRecord
 from forum.importers.xmlsource import ReadState
-from forum.quotes import _ANALYZED
+from forum.quotes import _ANALYZED, find_thread_quotes
 from forum.sanitize import render_wordpress_comment
 
 DEMO = Path(__file__).resolve().parents[2] / "import" / "demo-blog.wxr.xml"
@@ -48,3 +48,31 @@ def test_renderer_returns_results_in_the_order_submitted():
     with rendering.Renderer(render_wordpress_comment, workers=2) as renderer:
         pending = [renderer.submit(f"Comment number {n}") for n in range(300)]
         assert [p.result() for p in pending] == [f"<p>Comment number {n}</p>" for n in range(300)]
+
+
+@pytest.mark.skipif(not DEMO.exists(), reason="the demo export is not there")
+def test_quotes_found_ahead_are_those_the_writer_finds(ctx, monkeypatch):
+    monkeypatch.setattr(rendering, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(quoting, "BATCH", 3)  # several batches, some half full
+    ctx.config["IMPORT_WORKERS"] = 2
+    found = 0
+    try:
+        for record in wxr.parse(DEMO, recover=False, state=ReadState()):
+            if isinstance(record, PostRecord) and record.comments:
+                keyed = quoting.unique_keys(record.comments)
+                expected = find_thread_quotes(
+                    quoting.quote_input(keyed, quoting.thread_tree(keyed))
+                )
+                assert record.quotes_ahead.result() == expected
+                found += len(expected)
+    finally:
+        del ctx.config["IMPORT_WORKERS"]
+    assert found
+
+
+def test_quotes_are_found_here_when_the_quote_process_is_gone():
+    with quoting.QuoteWorker(rendering.process_context()) as worker:
+        worker._process.terminate()
+        worker._process.join()
+        worker.submit("A comment long enough to be read for quotes, with words.")
+        assert worker.thread([]).result() is None  # the writer then finds them itself
