@@ -2,9 +2,9 @@
 
 Finding a thread's quotes reads every body of it (quotes.analyze), then the whole thread
 at once (quotes.find_thread_quotes). In a big import a process of its own does both while
-the file is read: the parser sends each body as it reads it, and each post's comments as
-the post ends; the bodies are analyzed as they come, so the post's quotes are found, and
-usually ready, by the time the writer stores the post. The importing process, which
+the file is read: the parser sends each comment as it reads it, and word when its post
+ends; the bodies are analyzed as they come, so the post's quotes are found, and usually
+ready, by the time the writer stores the post. The importing process, which
 parses and writes, does none of that work. The quotes are exactly what the writer would
 find itself: the same functions (below) shape the same comments into the same thread.
 """
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 OLDEST = datetime.min.replace(tzinfo=UTC)
 _NUMERIC_KEY = re.compile(r"\d+(?:\.\d+)*")
-BATCH = 128  # bodies per message to the quote process
+BATCH = 128  # comments per message to the quote process
 _POLL_SECONDS = 1.0  # how often a wait for quotes checks that the process still runs
 
 ThreadQuotes = dict[str, list[Found[str]]]
@@ -116,6 +116,12 @@ def _thread_quotes(comments: Sequence[QuoteComment]) -> ThreadQuotes:
     return find_thread_quotes(quote_input(records, thread_tree(records)))
 
 
+def _quote_comment(comment: ThreadComment) -> QuoteComment:
+    return QuoteComment(
+        comment.key, comment.parent_key, comment.kind, comment.created_at, comment.body_raw
+    )
+
+
 # The quote process ------------------------------------------------------------------------
 
 
@@ -133,7 +139,7 @@ class QuotesAhead:
 
 
 class QuoteWorker:
-    """A process that analyzes bodies as they are read and finds each post's quotes.
+    """A process that analyzes comments as they are read and finds each post's quotes.
 
     Use as a context manager; leaving it stops the process.
     """
@@ -146,7 +152,9 @@ class QuoteWorker:
         )
         self._process.start()
         sender.close()
-        self._bodies: list[str] = []
+        self._batch: list[QuoteComment] = []
+        self._submitted: list[ThreadComment] = []  # this post's, as sent
+        self._undated: list[int] = []  # which of them had no date yet (dated at the end)
         self._sent = 0  # threads asked for
         self._done: dict[int, ThreadQuotes | None] = {}
 
@@ -156,32 +164,45 @@ class QuoteWorker:
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
 
-    def submit(self, body: str) -> None:
-        """Send a body to be analyzed (in batches)."""
-        self._bodies.append(body)
-        if len(self._bodies) >= BATCH:
+    def submit(self, comment: ThreadComment) -> None:
+        """Send a comment of the post being read, to be analyzed (in batches)."""
+        if comment.created_at is None:
+            self._undated.append(len(self._submitted))
+        self._submitted.append(comment)
+        self._batch.append(_quote_comment(comment))
+        if len(self._batch) >= BATCH:
             self._flush()
 
     def thread(self, comments: Sequence[ThreadComment]) -> QuotesAhead:
-        """Start finding the quotes of a post's comments (their bodies were submitted)."""
+        """Start finding the quotes of a post's comments: those submitted, as they are now.
+
+        Comments that were not the ones submitted, in order, are sent again whole.
+        """
         self._flush()
         self._sent += 1
-        self._requests.put(
-            (
-                "thread",
-                self._sent,
-                [
-                    QuoteComment(c.key, c.parent_key, c.kind, c.created_at, c.body_raw)
-                    for c in comments
-                ],
-            )
-        )
+        if len(comments) == len(self._submitted) and all(
+            comment is submitted
+            for comment, submitted in zip(comments, self._submitted, strict=True)
+        ):
+            dates = [(at, comments[at].created_at) for at in self._undated]
+            self._requests.put(("thread", self._sent, dates, None))
+        else:
+            whole = [_quote_comment(comment) for comment in comments]
+            self._requests.put(("thread", self._sent, [], whole))
+        self._submitted, self._undated = [], []
         return QuotesAhead(self, self._sent)
 
+    def discard(self) -> None:
+        """Forget the comments submitted since the last post (an item that is not one)."""
+        if self._submitted:
+            self._flush()
+            self._requests.put(("discard",))
+            self._submitted, self._undated = [], []
+
     def _flush(self) -> None:
-        if self._bodies:
-            self._requests.put(("bodies", self._bodies))
-            self._bodies = []
+        if self._batch:
+            self._requests.put(("comments", self._batch))
+            self._batch = []
 
     def _result(self, number: int) -> ThreadQuotes | None:
         while number not in self._done:
@@ -206,22 +227,32 @@ class QuoteWorker:
 
 
 def _serve(requests: Queue[tuple[Any, ...]], results: Connection) -> None:
-    """The quote process: analyze bodies, find threads' quotes, in the order asked."""
+    """The quote process: analyze comments, find posts' quotes, in the order asked."""
     forget_analyses()
+    comments: list[QuoteComment] = []  # the post's, so far
     while True:
         message = requests.get()
-        if message[0] == "bodies":
-            for body in message[1]:
-                remember_analysis(body, analyze(body))
+        if message[0] == "comments":
+            comments.extend(message[1])
+            for comment in message[1]:
+                remember_analysis(comment.body_raw, analyze(comment.body_raw))
         elif message[0] == "thread":
-            _kind, number, comments = message
+            _kind, number, dates, whole = message
+            if whole is not None:
+                comments = whole
+            for at, created_at in dates:
+                comments[at] = comments[at]._replace(created_at=created_at)
             try:
                 quotes: ThreadQuotes | None = _thread_quotes(comments)
             except Exception:  # noqa: BLE001 (the importing process then finds them itself)
                 quotes = None
             results.send((number, quotes))
-            # Every body sent before this thread's end was this post's (or a skipped
-            # item's): none is needed again.
-            forget_analyses()
+        elif message[0] == "discard":
+            pass
         else:
             return
+        if message[0] != "comments":
+            # Every comment sent so far was this post's (or this item's): none is needed
+            # again.
+            comments = []
+            forget_analyses()

@@ -25,7 +25,7 @@ class TermRecord:
     parent_slug: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)  # a big thread holds many thousands at once
 class CommentRecord:
     key: str  # the source's id, unique within its post
     parent_key: str | None

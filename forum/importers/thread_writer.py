@@ -8,6 +8,7 @@ imported before is compared row by row, and only what changed is written.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -142,42 +143,10 @@ class ThreadWriter:
         prefix: str,
     ) -> None:
         """Insert a thread none of whose comments is stored yet: one batch."""
-        authors = self.writer.author_ids
-        parents, roots, depths = tree.parent, tree.root, tree.depth
-        source, run_id = self.source, self.writer.run_id
-        rows = []
-        for key in tree.order:
-            comment = records[key]
-            parent, root = parents[key], roots[key]
-            status, reason = self._screen(post, key, comment)
-            rows.append(
-                (
-                    ids[key],
-                    post_id,
-                    None if parent is None else ids[parent],
-                    None if root is None else ids[root],
-                    depths[key],
-                    comment.kind,
-                    status,
-                    reason,
-                    comment.author_name,
-                    comment.author_email,
-                    comment.author_url,
-                    self._hash_address(comment.author_ip),
-                    authors.get(comment.author_login_key or ""),
-                    comment.body_raw,
-                    _cited(comment.body_html, quotes.get(key), ids),
-                    comment.created_at,
-                    source,
-                    prefix + key,
-                    comment.url,
-                    comment.source_status,
-                    comment.parent_key,
-                    run_id,
-                )
-            )
-        if not rows:
+        if not tree.order:
             return
+        # Rows are made as the driver takes them: a thread's rows never all exist at once.
+        rows = self._new_rows(post_id, post, records, tree, ids, quotes, prefix)
         connection = self.session.connection()
         with row_trigger_suspended(connection, _VERSION_TRIGGER) as suspended:
             insert_rows(connection, Comment.__table__, _INSERTED, rows, updated_at=utcnow())
@@ -188,7 +157,50 @@ class ThreadWriter:
                 "ON CONFLICT (post_id) DO UPDATE SET version = thread_versions.version + 1",
                 (post_id,),
             )
-        self.report.comments["created"] += len(rows)
+        self.report.comments["created"] += len(tree.order)
+
+    def _new_rows(
+        self,
+        post_id: int,
+        post: PostRecord,
+        records: dict[str, CommentRecord],
+        tree: ResolvedTree[str],
+        ids: dict[str, int],
+        quotes: dict[str, list[Found[str]]],
+        prefix: str,
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of a new thread's comments, columns as _INSERTED, parents first."""
+        authors = self.writer.author_ids
+        parents, roots, depths = tree.parent, tree.root, tree.depth
+        source, run_id = self.source, self.writer.run_id
+        for key in tree.order:
+            comment = records[key]
+            parent, root = parents[key], roots[key]
+            status, reason = self._screen(post, key, comment)
+            yield (
+                ids[key],
+                post_id,
+                None if parent is None else ids[parent],
+                None if root is None else ids[root],
+                depths[key],
+                comment.kind,
+                status,
+                reason,
+                comment.author_name,
+                comment.author_email,
+                comment.author_url,
+                self._hash_address(comment.author_ip),
+                authors.get(comment.author_login_key or ""),
+                comment.body_raw,
+                _cited(comment.body_html, quotes.get(key), ids),
+                comment.created_at,
+                source,
+                prefix + key,
+                comment.url,
+                comment.source_status,
+                comment.parent_key,
+                run_id,
+            )
 
     def _upsert(
         self,

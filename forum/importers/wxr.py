@@ -171,7 +171,7 @@ def _records(
         # The test every comment passes first, from the tags alone (items have no namespace).
         if parent is not None and parent.tag == "item" and _is_wp_comment(element):
             if _in_channel(parent):
-                comments.append(_read_comment(element, renderer, quoter))
+                comments.append(_read_comment(element, renderer, quoter, user_logins))
                 parent.remove(element)  # memory stays flat, however long the thread
             continue
         where = local_name(parent.tag) if parent is not None else ""
@@ -181,8 +181,11 @@ def _records(
         if name == "item" and ns == "":
             site_key = site or _fallback_site(element, channel_title)
             record = _post(element, site_key, user_logins, comments)
-            if quoter is not None and isinstance(record, PostRecord) and record.comments:
-                record.quotes_ahead = quoter.thread(record.comments)
+            if quoter is not None:
+                if isinstance(record, PostRecord) and record.comments:
+                    record.quotes_ahead = quoter.thread(record.comments)
+                else:
+                    quoter.discard()
             yield record
             comments = []
         elif _WP_NAMESPACE.match(ns):
@@ -393,10 +396,12 @@ def _post(
         line=item.sourceline,
     )
     for read in comments:
-        if read is not None:
-            record.comments.append(_comment(read, offset, user_logins))
-        else:
+        if read is None:
             record.private_comments += 1
+            continue
+        if read.local_date is not None:
+            read.record.created_at = read.local_date - offset
+        record.comments.append(read.record)
     return record
 
 
@@ -413,17 +418,21 @@ def _item_term(element: Any) -> TermRecord | None:
 
 
 class _ReadComment(NamedTuple):
-    """A wp:comment as read when it ended: its fields, and its body as it is rendered."""
+    """A wp:comment as read when it ended: its record, and its local date when only that
+    is known (made UTC with the post's offset once the post's dates are read)."""
 
-    fields: dict[str, str]
-    status: CommentStatus | None  # the exact status forum's own exports record
-    body_html: Pending | str
+    record: CommentRecord
+    local_date: datetime | None
 
 
 def _read_comment(
-    element: Any, renderer: Renderer, quoter: QuoteWorker | None
+    element: Any, renderer: Renderer, quoter: QuoteWorker | None, user_logins: dict[str, str]
 ) -> _ReadComment | None:
-    """Read a comment's fields; None for a private note. Its body starts rendering."""
+    """Read a comment into its record; None for a private note. Its body starts rendering.
+
+    The element's fields are read in one pass and let go at once: only the record stays
+    until the post ends (an item can hold a thread of many thousand comments).
+    """
     fields: dict[str, str] = {}  # _children and text_of in one pass: this runs per comment
     metas: list[Any] = []
     names = _WP_LOCAL_NAMES
@@ -438,33 +447,22 @@ def _read_comment(
     kind_raw = fields.get("comment_type", "").strip()
     if kind_raw in PRIVATE_COMMENT_TYPES:
         return None
-    status = _exact_status(metas)
     # Quirk: comment content is stored raw, without <p>; WordPress adds them on display.
     body = fields.get("comment_content", "").strip()
-    if quoter is not None:
-        quoter.submit(body)
-    return _ReadComment(fields, status, renderer.submit(body))
-
-
-def _comment(read: _ReadComment, offset: timedelta, user_logins: dict[str, str]) -> CommentRecord:
-    fields = read.fields
-    kind_raw = fields.get("comment_type", "").strip()
+    body_html = renderer.submit(body)
     approved = fields.get("comment_approved")
     approved = approved.strip() if approved is not None else None
     # Quirk: a missing comment_approved is neither approved nor pending in WordPress;
     # unknown, so it is held for moderation, and the source's value is kept as it was.
-    status = read.status or COMMENT_STATUSES.get(approved or "", CommentStatus.PENDING)
+    status = _exact_status(metas) or COMMENT_STATUSES.get(approved or "", CommentStatus.PENDING)
     comment_id = fields.get("comment_id", "").strip()
-    body = fields.get("comment_content", "").strip()
     author = html.unescape(fields.get("comment_author", "").strip())
     if not comment_id:
         comment_id = "sha256:" + hashlib.sha256(f"{author}\n{body}".encode()).hexdigest()[:16]
     parent = fields.get("comment_parent", "").strip()
-    local_date = _wp_date(fields.get("comment_date", "").strip())
-    created = _wp_date(fields.get("comment_date_gmt", "").strip()) or (
-        local_date - offset if local_date else None
-    )
-    return CommentRecord(
+    created = _wp_date(fields.get("comment_date_gmt", "").strip())
+    local_date = None if created else _wp_date(fields.get("comment_date", "").strip())
+    record = CommentRecord(
         key=comment_id,
         parent_key=parent if parent and parent != "0" else None,
         status=status,
@@ -476,10 +474,13 @@ def _comment(read: _ReadComment, offset: timedelta, user_logins: dict[str, str])
         author_ip=fields.get("comment_author_IP", "").strip() or None,
         author_login_key=user_logins.get(fields.get("comment_user_id", "").strip()),
         body_raw=body,
-        # Rendered by now, or rendering in a worker; parse() fills it in before yielding.
-        body_html=read.body_html,  # type: ignore[arg-type]
+        # Rendering in a worker, or rendered; parse() fills it in before yielding.
+        body_html=body_html,  # type: ignore[arg-type]
         created_at=created,
     )
+    if quoter is not None:
+        quoter.submit(record)
+    return _ReadComment(record, local_date)
 
 
 def _exact_status(metas: list[Any]) -> CommentStatus | None:

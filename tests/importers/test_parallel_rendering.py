@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from forum.importers import quoting, rendering, wxr
-from forum.importers.records import PostRecord
+from forum.importers.records import CommentRecord, PostRecord
 from forum.importers.xmlsource import ReadState
+from forum.models import CommentKind, CommentStatus
 from forum.quotes import _ANALYZED, find_thread_quotes
 from forum.sanitize import render_wordpress_comment
 
@@ -74,5 +76,34 @@ def test_quotes_are_found_here_when_the_quote_process_is_gone():
     with quoting.QuoteWorker(rendering.process_context()) as worker:
         worker._process.terminate()
         worker._process.join()
-        worker.submit("A comment long enough to be read for quotes, with words.")
-        assert worker.thread([]).result() is None  # the writer then finds them itself
+        comment = quoting.QuoteComment("1", None, CommentKind.COMMENT, None, "Some words.")
+        worker.submit(comment)
+        assert worker.thread([comment]).result() is None  # the writer finds them itself
+
+
+def test_quote_process_reads_the_comments_as_they_are_when_the_post_ends():
+    said = "The committee met on Tuesday and agreed to repaint the old station bridge."
+    comments = [
+        CommentRecord("a", None, CommentStatus.APPROVED, "1", body_raw=said),
+        CommentRecord("b", None, CommentStatus.APPROVED, "1", body_raw=f"Indeed.\n\n{said}"),
+        CommentRecord("c", None, CommentStatus.APPROVED, "1", body_raw=f"{said}\n\nWho said?"),
+    ]
+
+    def found_here(records):
+        keyed = quoting.unique_keys(records)
+        return find_thread_quotes(quoting.quote_input(keyed, quoting.thread_tree(keyed)))
+
+    with quoting.QuoteWorker(rendering.process_context()) as worker:
+        for comment in comments:
+            worker.submit(comment)
+        # Dated when the post ends (a comment with only a local date): b is the earliest.
+        for day, comment in zip((3, 1, 2), comments, strict=True):
+            comment.created_at = datetime(2024, 5, day, tzinfo=UTC)
+        expected = found_here(comments)
+        assert expected["c"][0].source_key == "b"
+        assert worker.thread(comments).result() == expected
+        # Comments other than those submitted are sent whole.
+        for comment in comments:
+            worker.submit(comment)
+        others = [comments[0], comments[2]]
+        assert worker.thread(others).result() == found_here(others)
