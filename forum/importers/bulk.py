@@ -14,6 +14,7 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 _PARAMETERS_PER_STATEMENT = 20_000  # PostgreSQL takes at most 65,535 in one statement
 
@@ -29,8 +30,9 @@ def insert_rows(
 
     ``defaults`` fill the columns whose Python-side default a Core insert would have
     called (one "now" for the batch); they are processed once. SQLite takes one
-    executemany; elsewhere rows go many to a statement, so a statement-level trigger
-    runs once per batch, not once per row.
+    executemany; PostgreSQL (psycopg) one COPY, so its statement-level triggers run once;
+    another driver many rows to a statement. The driver's errors are raised as
+    SQLAlchemy's, as a Core insert's would be.
     """
     dialect = connection.dialect
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
@@ -51,18 +53,30 @@ def insert_rows(
         f"({', '.join(quote.quote(name) for name in columns)}) VALUES "
     )
     cursor = connection.connection.dbapi_connection.cursor()
+    statement = into
     try:
         if dialect.paramstyle == "qmark":
             # The driver's own cursor takes the rows as they are made, not all at once.
-            cursor.executemany(into + f"({', '.join(['?'] * len(columns))})", values)
-            return
-        group = f"({', '.join(['%s'] * len(columns))})"
-        per_statement = max(1, _PARAMETERS_PER_STATEMENT // len(columns))
-        while batch := list(islice(values, per_statement)):
-            cursor.execute(
-                into + ", ".join([group] * len(batch)),
-                [value for row in batch for value in row],
+            statement = into + f"({', '.join(['?'] * len(columns))})"
+            cursor.executemany(statement, values)
+        elif dialect.driver == "psycopg":
+            statement = (
+                f"COPY {quote.format_table(table)} "
+                f"({', '.join(quote.quote(name) for name in columns)}) FROM STDIN"
             )
+            with cursor.copy(statement) as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            group = f"({', '.join(['%s'] * len(columns))})"
+            per_statement = max(1, _PARAMETERS_PER_STATEMENT // len(columns))
+            while batch := list(islice(values, per_statement)):
+                statement = into + ", ".join([group] * len(batch))
+                cursor.execute(statement, [value for row in batch for value in row])
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
     finally:
         cursor.close()
 
