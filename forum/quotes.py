@@ -395,23 +395,40 @@ class _Thread(Generic[K]):
         self.keys = [key for key, _parent, _body in comments]
         self.texts = [analysis.words for analysis in analyses]  # each body's, normalized
         self.spans = _subtree_spans([(key, parent) for key, parent, _body in comments])
+        made_here = [analysis.seed != _SEED for analysis in analyses]
+        # What each reply's passages are looked up by: the index needs no other shingle.
+        self.lookups = [
+            (
+                _lookups(analysis.explicit, analysis.paragraphs)
+                if here or analysis.lookups is None
+                else analysis.lookups
+            )
+            if analysis.may_quote
+            else None
+            for analysis, here in zip(analyses, made_here, strict=True)
+        ]
+        wanted: set[int] = set()
+        for lookups in self.lookups:
+            for first in lookups or ():
+                if first is not None:
+                    wanted.update(_unpacked(first))
         self.index = _ShingleIndex(
             [
                 _unpacked(
-                    analysis.shingles
-                    if analysis.seed == _SEED and analysis.shingles is not None
-                    else _indexed_shingles(analysis.words)
+                    _indexed_shingles(analysis.words)
+                    if here or analysis.shingles is None
+                    else analysis.shingles
                 )
-                for analysis in analyses
-            ]
+                for analysis, here in zip(analyses, made_here, strict=True)
+            ],
+            wanted,
         )
 
     def quotes_of(self, reply: int, analysis: Analysis) -> list[Found[K]]:
-        """_resolve_passages of a reply, with the lookups its analysis made ahead."""
+        """_resolve_passages of a reply (one that may quote), with its lookups."""
         explicit, paragraphs = analysis.explicit, analysis.paragraphs
-        lookups = analysis.lookups
-        if lookups is None or analysis.seed != _SEED:
-            lookups = _lookups(explicit, paragraphs)
+        lookups = self.lookups[reply]
+        assert lookups is not None, "made for every reply that may quote"
         found: list[Found[K]] = []
         silent: list[Found[K]] = []
         passages_ = (*explicit, *paragraphs)
@@ -498,21 +515,33 @@ class _ShingleIndex:
     a thread; those map to the comment itself, and only repeated ones get a list.
     """
 
-    def __init__(self, shingles: Sequence[Sequence[int]]) -> None:
-        """Index each comment's indexed shingles (_indexed_shingles of its text)."""
+    def __init__(self, shingles: Sequence[Sequence[int]], wanted: set[int] | None = None) -> None:
+        """Index each comment's indexed shingles (_indexed_shingles of its text).
+
+        With ``wanted``, only those shingles (what passages are looked up by): their
+        postings are those of the whole index, which is made only if a stock phrase
+        needs it (_lookup_all). A thread's index is then a few entries per comment.
+        """
+        self._shingles = shingles
+        self._postings = self._index(wanted)
+        self._all = self._postings if wanted is None else None
+
+    def _index(self, wanted: set[int] | None) -> dict[int, int | list[int]]:
         pairs: list[tuple[int, int]] = []  # (shingle's hash, comment), in order
-        for at, hashes in enumerate(shingles):
-            pairs.extend(zip(hashes, repeat(at)))
+        for at, hashes in enumerate(self._shingles):
+            kept = hashes if wanted is None else filter(wanted.__contains__, hashes)
+            pairs.extend(zip(kept, repeat(at)))
         counts = Counter(map(itemgetter(0), pairs))
-        self._postings: dict[int, int | list[int]] = dict(pairs)
+        index: dict[int, int | list[int]] = dict(pairs)
         repeated = {shingle for shingle, count in counts.items() if count > 1}
         is_repeated = map(repeated.__contains__, map(itemgetter(0), pairs))
         for shingle, at in compress(pairs, is_repeated):
-            postings = self._postings[shingle]
+            postings = index[shingle]
             if not isinstance(postings, list):
-                self._postings[shingle] = [at]
+                index[shingle] = [at]
             elif len(postings) < MAX_POSTINGS and postings[-1] != at:
                 postings.append(at)
+        return index
 
     def lookup(self, passage: Passage, first: Iterable[int] | None = None) -> Iterable[int]:
         """Comments that may hold the passage: those sharing a shingle with its longest part.
@@ -524,9 +553,9 @@ class _ShingleIndex:
         """
         postings = self._postings
         found: set[int] = set()
+        if first is None:  # not one of the shingles the index was made for
+            first, postings = _first_shingles(passage), self._all_postings()
         # filter() tests membership in C: most passages share no shingle with anything.
-        if first is None:
-            first = _first_shingles(passage)
         for shingle in filter(postings.__contains__, first):
             held = postings[shingle]
             if isinstance(held, list):
@@ -537,8 +566,13 @@ class _ShingleIndex:
                 found.add(held)
         return sorted(found)
 
+    def _all_postings(self) -> dict[int, int | list[int]]:
+        if self._all is None:
+            self._all = self._index(None)
+        return self._all
+
     def _lookup_all(self, tokens: list[str]) -> list[int]:
-        postings = self._postings
+        postings = self._all_postings()
         found: set[int] = set()
         for shingle in filter(postings.__contains__, _shingles(tokens)):
             held = postings[shingle]
