@@ -12,12 +12,10 @@ from __future__ import annotations
 import html
 import re
 from array import array
-from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, islice, repeat
-from operator import itemgetter
+from itertools import islice
 from typing import Generic, NamedTuple, TypeVar
 
 import lxml.html
@@ -319,15 +317,18 @@ def _unpacked(packed: bytes) -> Sequence[int]:
     return memoryview(packed).cast("q")
 
 
+def _longest(passage: Passage) -> str:
+    parts = passage.parts
+    return parts[0] if len(parts) == 1 else max(parts, key=len, default="")
+
+
 def _first_shingles(passage: Passage) -> Iterable[int]:
     """The hashes of the shingles at the first STEP words of the passage's longest part.
 
     A comment that holds the part holds, indexed, one of them (shingles are indexed every
     STEP words).
     """
-    parts = passage.parts
-    longest = parts[0] if len(parts) == 1 else max(parts, key=len, default="")
-    return _shingles(longest.split(" ", STEP + SHINGLE - 1)[: STEP + SHINGLE - 1])
+    return _shingles(_longest(passage).split(" ", STEP + SHINGLE - 1)[: STEP + SHINGLE - 1])
 
 
 def _indexed_shingles(words: str) -> bytes:
@@ -423,6 +424,16 @@ class _Thread(Generic[K]):
             ],
             wanted,
         )
+        # A stock phrase's postings are capped: passages that start with one are looked
+        # up by all their shingles (_lookup_all), which the index gets now, at once.
+        stock: set[int] = set()
+        for analysis, lookups in zip(analyses, self.lookups, strict=True):
+            passages_ = (*analysis.explicit, *analysis.paragraphs) if lookups else ()
+            for passage, first in zip(passages_, lookups or (), strict=True):
+                if first is not None and self.index.is_capped(_unpacked(first)):
+                    stock.update(_shingles(_longest(passage).split()))
+        if stock:
+            self.index.index_also(stock)
 
     def quotes_of(self, reply: int, analysis: Analysis) -> list[Found[K]]:
         """_resolve_passages of a reply (one that may quote), with its lookups."""
@@ -524,23 +535,39 @@ class _ShingleIndex:
         """
         self._shingles = shingles
         self._postings = self._index(wanted)
-        self._all = self._postings if wanted is None else None
+        # Postings of other shingles, for _lookup_all: of those in _more, or of all.
+        self._more: set[int] | None = set() if wanted is not None else None
+        self._other = self._postings
+
+    def is_capped(self, first: Iterable[int]) -> bool:
+        """Tell whether looking these shingles up reaches a capped (stock) phrase."""
+        postings = self._postings
+        for shingle in filter(postings.__contains__, first):
+            held = postings[shingle]
+            if isinstance(held, list) and len(held) >= MAX_POSTINGS:
+                return True
+        return False
+
+    def index_also(self, shingles: set[int]) -> None:
+        """Make the postings of more shingles ready for _lookup_all (one pass for all)."""
+        if self._more is not None:
+            self._more = shingles
+            self._other = self._index(shingles)
 
     def _index(self, wanted: set[int] | None) -> dict[int, int | list[int]]:
-        pairs: list[tuple[int, int]] = []  # (shingle's hash, comment), in order
+        # One pass, one dict: a 50,000-comment thread has 750,000 shingles, and a list of
+        # them with their counts beside the index took three times its memory.
+        index: dict[int, int | list[int]] = {}
         for at, hashes in enumerate(self._shingles):
-            kept = hashes if wanted is None else filter(wanted.__contains__, hashes)
-            pairs.extend(zip(kept, repeat(at)))
-        counts = Counter(map(itemgetter(0), pairs))
-        index: dict[int, int | list[int]] = dict(pairs)
-        repeated = {shingle for shingle, count in counts.items() if count > 1}
-        is_repeated = map(repeated.__contains__, map(itemgetter(0), pairs))
-        for shingle, at in compress(pairs, is_repeated):
-            postings = index[shingle]
-            if not isinstance(postings, list):
-                index[shingle] = [at]
-            elif len(postings) < MAX_POSTINGS and postings[-1] != at:
-                postings.append(at)
+            for shingle in hashes if wanted is None else filter(wanted.__contains__, hashes):
+                held = index.get(shingle)
+                if held is None:
+                    index[shingle] = at
+                elif held.__class__ is int:
+                    if held != at:
+                        index[shingle] = [held, at]  # type: ignore[list-item]
+                elif len(held) < MAX_POSTINGS and held[-1] != at:  # type: ignore[arg-type,index]
+                    held.append(at)  # type: ignore[union-attr]
         return index
 
     def lookup(self, passage: Passage, first: Iterable[int] | None = None) -> Iterable[int]:
@@ -554,27 +581,30 @@ class _ShingleIndex:
         postings = self._postings
         found: set[int] = set()
         if first is None:  # not one of the shingles the index was made for
-            first, postings = _first_shingles(passage), self._all_postings()
+            first = list(_first_shingles(passage))
+            postings = self._postings_of(first)
         # filter() tests membership in C: most passages share no shingle with anything.
         for shingle in filter(postings.__contains__, first):
             held = postings[shingle]
             if isinstance(held, list):
                 if len(held) >= MAX_POSTINGS:
-                    return self._lookup_all(max(passage.parts, key=len, default="").split())
+                    return self._lookup_all(_longest(passage).split())
                 found.update(held)
             else:
                 found.add(held)
         return sorted(found)
 
-    def _all_postings(self) -> dict[int, int | list[int]]:
-        if self._all is None:
-            self._all = self._index(None)
-        return self._all
+    def _postings_of(self, shingles: list[int]) -> dict[int, int | list[int]]:
+        """Postings that hold these shingles' (the whole index, if need be)."""
+        if self._more is not None and not self._more.issuperset(shingles):
+            self._more, self._other = None, self._index(None)
+        return self._other
 
     def _lookup_all(self, tokens: list[str]) -> list[int]:
-        postings = self._all_postings()
+        shingles = list(_shingles(tokens))
+        postings = self._postings_of(shingles)
         found: set[int] = set()
-        for shingle in filter(postings.__contains__, _shingles(tokens)):
+        for shingle in filter(postings.__contains__, shingles):
             held = postings[shingle]
             if isinstance(held, list):
                 found.update(held)

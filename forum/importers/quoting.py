@@ -116,10 +116,25 @@ def _thread_quotes(comments: Sequence[QuoteComment]) -> ThreadQuotes:
     return find_thread_quotes(quote_input(records, thread_tree(records)))
 
 
-def _quote_comment(comment: ThreadComment) -> QuoteComment:
-    return QuoteComment(
-        comment.key, comment.parent_key, comment.kind, comment.created_at, comment.body_raw
+# A comment as sent to the quote process: plain values (a named tuple or an enum costs a
+# Python call each to pickle or unpickle, and a big import sends many thousands).
+_Sent = tuple[str, str | None, str, datetime | None, str]
+_KINDS = {kind.value: kind for kind in CommentKind}
+
+
+def _sent(comment: ThreadComment) -> _Sent:
+    return (
+        comment.key,
+        comment.parent_key,
+        comment.kind.value,
+        comment.created_at,
+        comment.body_raw,
     )
+
+
+def _received(sent: _Sent) -> QuoteComment:
+    key, parent_key, kind, created_at, body = sent
+    return QuoteComment(key, parent_key, _KINDS[kind], created_at, body)
 
 
 # The quote process ------------------------------------------------------------------------
@@ -137,6 +152,10 @@ class QuotesAhead:
         """The quotes, or None if the process could not find them (the caller then does)."""
         return self._worker._result(self._number)
 
+    def ready(self) -> bool:
+        """Tell whether result() would return at once."""
+        return self._worker._ready(self._number)
+
 
 class QuoteWorker:
     """A process that analyzes comments as they are read and finds each post's quotes.
@@ -152,7 +171,7 @@ class QuoteWorker:
         )
         self._process.start()
         sender.close()
-        self._batch: list[QuoteComment] = []
+        self._batch: list[_Sent] = []
         self._submitted: list[ThreadComment] = []  # this post's, as sent
         self._undated: list[int] = []  # which of them had no date yet (dated at the end)
         self._sent = 0  # threads asked for
@@ -169,7 +188,7 @@ class QuoteWorker:
         if comment.created_at is None:
             self._undated.append(len(self._submitted))
         self._submitted.append(comment)
-        self._batch.append(_quote_comment(comment))
+        self._batch.append(_sent(comment))
         if len(self._batch) >= BATCH:
             self._flush()
 
@@ -187,7 +206,7 @@ class QuoteWorker:
             dates = [(at, comments[at].created_at) for at in self._undated]
             self._requests.put(("thread", self._sent, dates, None))
         else:
-            whole = [_quote_comment(comment) for comment in comments]
+            whole = [_sent(comment) for comment in comments]
             self._requests.put(("thread", self._sent, [], whole))
         self._submitted, self._undated = [], []
         return QuotesAhead(self, self._sent)
@@ -203,6 +222,15 @@ class QuoteWorker:
         if self._batch:
             self._requests.put(("comments", self._batch))
             self._batch = []
+
+    def _ready(self, number: int) -> bool:
+        while number not in self._done and self._results.poll(0):
+            try:
+                answered, quotes = self._results.recv()
+            except EOFError:
+                return True  # gone: result() says so at once
+            self._done[answered] = quotes
+        return number in self._done or not self._process.is_alive()
 
     def _result(self, number: int) -> ThreadQuotes | None:
         while number not in self._done:
@@ -233,13 +261,13 @@ def _serve(requests: Queue[tuple[Any, ...]], results: Connection) -> None:
     while True:
         message = requests.get()
         if message[0] == "comments":
-            comments.extend(message[1])
-            for comment in message[1]:
-                remember_analysis(comment.body_raw, analyze(comment.body_raw))
+            for sent in message[1]:
+                comments.append(_received(sent))
+                remember_analysis(sent[4], analyze(sent[4]))
         elif message[0] == "thread":
             _kind, number, dates, whole = message
             if whole is not None:
-                comments = whole
+                comments = [_received(sent) for sent in whole]
             for at, created_at in dates:
                 comments[at] = comments[at]._replace(created_at=created_at)
             try:

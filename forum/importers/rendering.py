@@ -54,6 +54,10 @@ class Pending:
     def result(self) -> Any:
         return self._renderer._result(self._batch, self._at)
 
+    def ready(self) -> bool:
+        """Tell whether result() would return at once (the body's batch is rendered)."""
+        return self._renderer._ready(self._batch)
+
 
 class Renderer:
     """Render bodies with ``render``: at once, or in a pool of ``workers`` processes.
@@ -101,6 +105,12 @@ class Renderer:
         self._sent.append(self._pool.apply_async(_render_batch, (self._render, self._batch)))
         self._unread.append(len(self._batch))
         self._batch = []
+
+    def _ready(self, batch: int) -> bool:
+        if batch == len(self._sent):
+            return False  # the batch being filled: not sent yet
+        sent = self._sent[batch]
+        return not isinstance(sent, AsyncResult) or sent.ready()
 
     def _result(self, batch: int, at: int) -> Any:
         if batch == len(self._sent):

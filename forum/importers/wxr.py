@@ -134,15 +134,40 @@ def parse(path: str | os.PathLike[str], *, recover: bool, state: ReadState) -> I
         renderer = stack.enter_context(Renderer(render_wordpress_comment, workers))
         renderer.start()
         stack.enter_context(fewer_collections(bool(workers)))
-        # A post is yielded once the next one is read: the workers sanitize the next
-        # post's comments while the writer stores this one. The order never changes.
+        # A post is yielded once its comments are rendered and its quotes found, the
+        # file read on meanwhile (at the latest, until the next post ends): the workers
+        # keep sanitizing while the writer stores it, and only part of the next post is
+        # held beside it. The order never changes.
         held: list[Record] = []
         for record in _records(path, recover, state, renderer, quoter):
+            if record is _READ_ON:
+                if held and _is_ready(held):
+                    yield from _resolved(held)
+                    held = []
+                continue
             if isinstance(record, PostRecord):
                 yield from _resolved(held)
                 held = []
             held.append(record)
         yield from _resolved(held)
+
+
+# What _records yields every _READ_ON_EVERY comments: a chance to yield a held post.
+_READ_ON = object()
+_READ_ON_EVERY = 64
+
+
+def _is_ready(records: list[Record]) -> bool:
+    """Tell whether the posts' comments are rendered (the last one's batch, at least) and
+    their quotes found, so that yielding them would not wait."""
+    for record in records:
+        if isinstance(record, PostRecord):
+            last = record.comments[-1].body_html if record.comments else None
+            if isinstance(last, Pending) and not last.ready():
+                return False
+            if record.quotes_ahead is not None and not record.quotes_ahead.ready():
+                return False
+    return True
 
 
 def _resolved(records: list[Record]) -> Iterator[Record]:
@@ -161,11 +186,12 @@ def _records(
     state: ReadState,
     renderer: Renderer,
     quoter: QuoteWorker | None,
-) -> Iterator[Record]:
+) -> Iterator[Record | object]:  # records, and _READ_ON
     site = ""
     channel_title = ""
     user_logins: dict[str, str] = {}  # source user id -> author key
     comments: list[_ReadComment | None] = []  # the current item's, read as each ended
+    read = 0
     for _event, element in iterparse(path, tags=_CHANNEL_TAGS, recover=recover, state=state):
         parent = element.getparent()
         # The test every comment passes first, from the tags alone (items have no namespace).
@@ -173,6 +199,9 @@ def _records(
             if _in_channel(parent):
                 comments.append(_read_comment(element, renderer, quoter, user_logins))
                 parent.remove(element)  # memory stays flat, however long the thread
+                read += 1
+                if read % _READ_ON_EVERY == 0:
+                    yield _READ_ON
             continue
         where = local_name(parent.tag) if parent is not None else ""
         if where != "channel":
