@@ -33,6 +33,13 @@ SIZES = {
     "full": {"1k": (1, 1000, 10), "100k": (10, 10000, 10), "50k": (1, 50000, 30)},
     "quick": {"1k": (1, 1000, 10), "4k": (2, 2000, 10), "5k": (1, 5000, 30)},
 }
+# gunicorn as `forum serve --production` runs it (FORUM_WORKERS, FORUM_THREADS,
+# FORUM_WORKER_CONNECTIONS), set for 2 cores: 4 processes of 2 threads, each holding 6
+# connections at most. Without that bound the 16 kept-alive connections of a run could
+# land mostly on one process, which then holds one core while the other stays idle.
+WORKERS = os.environ.get("FORUM_BENCH_WORKERS", "4")
+THREADS = os.environ.get("FORUM_BENCH_THREADS", "2")
+CONNECTIONS = os.environ.get("FORUM_BENCH_WORKER_CONNECTIONS", "6")
 ISSO_SIZES = {"full": ["1k", "100k"], "quick": ["1k", "4k"]}
 FORUM = [sys.executable, "-c", "from forum.cli import main; main()"]  # the `forum` command
 
@@ -295,8 +302,9 @@ def gunicorn(url: str, env: dict[str, str], **settings: str):
     port = free_port()
     server_env = {**env, "FORUM_DATABASE_URL": url, **settings}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--chdir", str(BENCH), "-w", "2", "-k", "gthread"]
-        + ["--threads", "4", "-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"]
+        [sys.executable, "-m", "gunicorn", "--chdir", str(BENCH), "-w", WORKERS, "-k", "gthread"]
+        + ["--threads", THREADS, "--worker-connections", CONNECTIONS]
+        + ["-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"]
         + ["--log-level", "warning", "wsgi:app"],
         env=server_env,
         stdout=subprocess.DEVNULL,
@@ -501,7 +509,8 @@ def main() -> None:
     results["rps"] = rps
     rows.append(
         (
-            "100-comment page under wrk (gunicorn 2x4, 16 connections): requests/s",
+            f"100-comment page under wrk (gunicorn {WORKERS}x{THREADS}, 16 connections): "
+            "requests/s",
             f"{rps['page']:,.0f} (hello-world {rps['hello']:,.0f})",
             "",
             f"{rps['page'] / rps['hello']:.0%} of hello",

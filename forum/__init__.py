@@ -18,6 +18,7 @@ from flask.json.provider import JSONProvider
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from forum import sqlite_writers
 from forum.config import from_environment
 
 __all__ = ["create_app"]
@@ -33,6 +34,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
         settings["DATABASE_URL"], app.instance_path
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Write transactions queue for their turn instead of polling SQLite's lock.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("factory", sqlite_writers.Connection)
     app.config.update(_api_settings())
     app.json = OrjsonProvider(app)
     logging.basicConfig(level=settings["LOG_LEVEL"])
@@ -163,10 +168,23 @@ def _sqlite_begin(connection: Any) -> None:
 
     A request that writes takes the write lock at once (BEGIN IMMEDIATE): a transaction
     that reads first and writes later cannot wait for the lock (SQLite would answer
-    "database is locked" at once), while one that asks first simply waits its turn.
+    "database is locked" at once), while one that asks first simply waits its turn, in
+    the queue of ``forum.sqlite_writers``.
     """
     if connection.dialect.name == "sqlite":
         immediate = _WRITING.get()
         if immediate is None:
             immediate = has_request_context() and request.method not in {"GET", "HEAD", "OPTIONS"}
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            connection.exec_driver_sql("BEGIN")
+            return
+        driver = connection.connection.dbapi_connection
+        queued = isinstance(driver, sqlite_writers.Connection)
+        if queued:
+            driver.begin_writing()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                driver.end_writing()
+            raise

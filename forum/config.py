@@ -46,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "BIND": "127.0.0.1:8000",
     "WORKERS": 2,
     "THREADS": 4,
+    # Connections one process holds at most, kept-alive ones included. Behind a proxy
+    # that keeps connections open, a few times THREADS spreads them over the processes
+    # (one process cannot take them all and leave the others idle).
+    "WORKER_CONNECTIONS": 1000,
     "TIMEOUT": 120,
     # One log line per request: "text" or "json"; REQUEST_LOG=false turns it off.
     "LOG_FORMAT": "text",

@@ -31,6 +31,7 @@ def gunicorn_options(settings: dict[str, Any], bind: str | None = None) -> dict[
         "bind": bind or settings["BIND"],
         "workers": int(settings["WORKERS"]),
         "threads": int(settings["THREADS"]),
+        "worker_connections": int(settings["WORKER_CONNECTIONS"]),
         "worker_class": "gthread",
         "timeout": int(settings["TIMEOUT"]),
         "graceful_timeout": 30,

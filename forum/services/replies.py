@@ -7,12 +7,14 @@ import hmac
 import html
 import re
 import secrets
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from forum import reading
 from forum.errors import (
@@ -123,8 +125,23 @@ _SET_SOURCE_KEY = (
 )
 
 
+# The connection of the transaction at work (see _on): asking the session for it again
+# for each of a reply's dozen statements cost more than some of the statements.
+_CONNECTION: ContextVar[Connection | None] = ContextVar("forum_reply_connection", default=None)
+
+
+@contextmanager
+def _on(connection: Connection) -> Iterator[None]:
+    token = _CONNECTION.set(connection)
+    try:
+        yield
+    finally:
+        _CONNECTION.reset(token)
+
+
 def _run(statement: Any, **params: Any) -> Any:
-    return db.session.connection().execute(statement, params)
+    connection = _CONNECTION.get() or db.session.connection()
+    return connection.execute(statement, params)
 
 
 def _open_post(post_id: int) -> _Post:
@@ -186,8 +203,8 @@ def _strip_tags(markup: str) -> str:
 class _Draft:
     """A reply checked, sanitized and decided on, ready to be stored."""
 
-    post_id: int
-    parent_id: int | None
+    post: _Post
+    parent: _Parent | None
     data: ReplyInput
     client_hash: str | None
     body_raw: str
@@ -210,18 +227,23 @@ def add_reply(
 
     ``post_id`` may be None for a reply: the parent's post is meant. The caller commits.
 
-    When the session has no transaction yet, this works in two: one that only reads
-    (checks, sanitizing, quotes, policy), which it ends, and one that writes, which
-    checks again what may have changed meanwhile (the post, the parent, a duplicate) and
-    is left to the caller to commit. On SQLite the write lock is then held only while the
-    row is written, not while the reply is read and sanitized: other writers wait less.
+    On SQLite, when the session has no transaction yet, this works in two: one that only
+    reads (checks, sanitizing, quotes, policy), which it ends, and one that writes, which
+    checks again what may have changed meanwhile (the post, the parent) and is left to
+    the caller to commit. The write lock is then held only while the row is written, not
+    while the reply is read and sanitized: other writers wait less. PostgreSQL locks rows,
+    not the database: one transaction does it all there. A duplicate is looked for only
+    in the transaction that writes.
     """
-    split = not db.session().in_transaction()
-    with reading() if split else nullcontext():
+    split = (
+        not db.session().in_transaction() and db.session.get_bind().dialect.name == "sqlite"
+    )
+    with reading() if split else nullcontext(), _on(db.session.connection()):
         draft = _prepare(post_id, parent_id, data, address, settings, address_key)
     if split:
         db.session.rollback()  # the reading transaction wrote nothing
-    return _store(draft)
+    with _on(db.session.connection()):
+        return _store(draft, recheck=split)
 
 
 def _prepare(
@@ -246,7 +268,8 @@ def _prepare(
     body_raw = data.body
     if quoted:
         body_raw = f"<blockquote>{html.escape(quoted[1], quote=False)}</blockquote>\n\n{data.body}"
-    _refuse_duplicate(post.id, data.author_name, body_raw)
+    # A duplicate is refused when it is stored (_store): looking here too would read the
+    # author's every comment on the post twice for each reply, to refuse what is rare.
     found = _found_quotes(post.id, parent, body_raw)
     cites = {quote.words: f"#c{quote.source_key}" for quote in found}
     if quoted:
@@ -271,8 +294,8 @@ def _prepare(
         address_key,
     )
     return _Draft(
-        post_id=post.id,
-        parent_id=parent.id if parent else None,
+        post=post,
+        parent=parent,
         data=data,
         client_hash=hash_address(address, address_key),
         body_raw=body_raw,
@@ -299,14 +322,17 @@ def _refuse_duplicate(post_id: int, author_name: str, body_raw: str) -> None:
         raise DuplicateComment("The same comment by the same author is here already.")
 
 
-def _store(draft: _Draft) -> Posted:
-    """Write a checked reply; what may have changed since it was checked is checked again."""
+def _store(draft: _Draft, *, recheck: bool) -> Posted:
+    """Write a checked reply. With ``recheck`` (it was checked in a transaction that has
+    ended), what may have changed since is checked again."""
     data = draft.data
-    wait_for_same_reply(draft.post_id, data.author_name, draft.body_raw)
-    post = _open_post(draft.post_id)
-    parent = _checked_parent(post.id, draft.parent_id)
-    if parent is not None:
-        _check_parent(post, parent)
+    post, parent = draft.post, draft.parent
+    wait_for_same_reply(post.id, data.author_name, draft.body_raw)
+    if recheck:
+        post = _open_post(post.id)
+        parent = _checked_parent(post.id, parent.id if parent else None)
+        if parent is not None:
+            _check_parent(post, parent)
     _refuse_duplicate(post.id, data.author_name, draft.body_raw)
     decision = draft.decision
     token = secrets.token_urlsafe(24)
