@@ -185,20 +185,26 @@ def contains(haystack: str, passage: Passage) -> bool:
     return True
 
 
-def find_quotes(reply: str, candidates: Sequence[tuple[K, str]]) -> list[Found[K]]:
+def find_quotes(
+    reply: str,
+    candidates: Sequence[tuple[K, str]] | Callable[[], Sequence[tuple[K, str]]],
+) -> list[Found[K]]:
     """Find the passages of a reply that occur in candidate comments.
 
     Explicit quotes come first, then silent pastes, each in the reply's order.
 
     ``candidates`` are (key, body) pairs in order of preference: the reply's ancestors,
     nearest first, then the thread's other earlier comments, earliest first. Each passage
-    is credited to the first candidate that contains it.
+    is credited to the first candidate that contains it. Given as a function, they are
+    read only if some passage is looked up (most replies have none worth looking up).
     """
-    normalized: list[tuple[K, str]] = []
+    normalized: list[tuple[K, str]] | None = None
 
     def source_of(passage: Passage) -> K | None:
-        if not normalized:
-            normalized.extend((key, _words_of(body)) for key, body in candidates)
+        nonlocal normalized
+        if normalized is None:
+            given = candidates() if callable(candidates) else candidates
+            normalized = [(key, _words_of(body)) for key, body in given]
         return next((key for key, words in normalized if contains(words, passage)), None)
 
     return _resolve(reply, source_of)
@@ -215,11 +221,20 @@ def _resolve(reply: str, source_of: Callable[[Passage], K | None]) -> list[Found
     return _resolve_passages(*passages(reply), source_of)
 
 
+def _can_quote(explicit: Sequence[Passage], paragraphs: Sequence[Passage]) -> bool:
+    """Tell whether a reply's passages could be credited as quotes at all: a reply with no
+    explicit quote and one paragraph at most is its own words, or a repost of one comment
+    (see _resolve_passages), and nothing need be looked up for it."""
+    return bool(explicit) or len(paragraphs) > 1
+
+
 def _resolve_passages(
     explicit: Sequence[Passage],
     paragraphs: Sequence[Passage],
     source_of: Callable[[Passage], K | None],
 ) -> list[Found[K]]:
+    if not _can_quote(explicit, paragraphs):
+        return []
     found: list[Found[K]] = []
     for passage in explicit:
         key = source_of(passage) if passage.size >= MIN_WORDS else None
@@ -252,6 +267,11 @@ class Analysis(NamedTuple):
     shingles: bytes | None = None
     lookups: tuple[bytes | None, ...] | None = None
     seed: int = 0
+
+    @property
+    def looks_up(self) -> bool:
+        """Whether any of its passages is looked up in the thread (see _can_quote)."""
+        return self.may_quote and _can_quote(self.explicit, self.paragraphs)
 
 
 # Differs between processes exactly when their str hashes do (PYTHONHASHSEED).
@@ -293,7 +313,7 @@ def _analysis(
         explicit,
         paragraphs,
         _indexed_shingles(words),
-        _lookups(explicit, paragraphs) if may_quote else None,
+        _lookups(explicit, paragraphs) if may_quote and _can_quote(explicit, paragraphs) else None,
         _SEED,
     )
 
@@ -379,7 +399,7 @@ def find_thread_quotes(
     thread = _Thread(comments, analyses)
     result: dict[K, list[Found[K]]] = {}
     for at, ((key, _parent, _body), analysis) in enumerate(zip(comments, analyses, strict=True)):
-        if not analysis.may_quote:
+        if not analysis.looks_up:
             continue
         found = thread.quotes_of(at, analysis)
         if found:
@@ -404,7 +424,7 @@ class _Thread(Generic[K]):
                 if here or analysis.lookups is None
                 else analysis.lookups
             )
-            if analysis.may_quote
+            if analysis.looks_up
             else None
             for analysis, here in zip(analyses, made_here, strict=True)
         ]

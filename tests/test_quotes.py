@@ -90,6 +90,23 @@ def test_no_quote_is_found(reply):
     assert find_quotes(reply, [("parent", SOURCE)]) == []
 
 
+def test_candidates_are_read_only_when_a_passage_is_looked_up():
+    """A reply of one paragraph and no quote cannot be credited with a quote (one pasted
+    paragraph is a repost): the thread's comments need not be read for it."""
+    reads = []
+
+    def candidates():
+        reads.append(1)
+        return [("parent", SOURCE)]
+
+    repost = "the best way to respond is not to chase a very small band of hard-core operatives"
+    assert find_quotes(repost, candidates) == []
+    assert reads == []
+    [quote] = find_quotes(f"<blockquote>{repost}</blockquote>\n\nAgreed.", candidates)
+    assert quote.source_key == "parent"
+    assert reads == [1]
+
+
 def test_a_passage_is_credited_to_the_nearest_ancestor_else_the_earliest_comment():
     passage = "the best way to respond is not to chase a very small band of hard-core operatives"
     comments = [

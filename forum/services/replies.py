@@ -399,11 +399,16 @@ def _found_quotes(post_id: int, parent: _Parent | None, body: str) -> list[Found
     """Quotes of earlier comments in a new reply: blockquotes, '> ' lines, silent pastes."""
     if len(body.split()) < MIN_WORDS:
         return []
-    chain = _ancestor_ids(parent) if parent is not None else []
-    ancestors = dict(_run(_BODIES, ids=chain).all()) if chain else {}
-    latest = _run(_LATEST_BODIES, post_id=post_id, ids=chain or [0], limit=QUOTE_CANDIDATES).all()
-    candidates = [(key, ancestors[key]) for key in chain if key in ancestors]
-    candidates += [(key, text) for key, text in reversed(latest)]
+
+    def candidates() -> list[tuple[int, str]]:  # read only when a passage is looked up
+        chain = _ancestor_ids(parent) if parent is not None else []
+        ancestors = dict(_run(_BODIES, ids=chain).all()) if chain else {}
+        latest = _run(
+            _LATEST_BODIES, post_id=post_id, ids=chain or [0], limit=QUOTE_CANDIDATES
+        ).all()
+        found = [(key, ancestors[key]) for key in chain if key in ancestors]
+        return found + [(key, text) for key, text in reversed(latest)]
+
     return find_quotes(body, candidates)
 
 
