@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -77,14 +78,24 @@ def test_rollback_and_close_let_go_of_the_queue(sqlite_app: Flask) -> None:
     assert not queue_is_taken(sqlite_app)
 
 
+def _linger(started: Any) -> None:
+    started.set()
+    time.sleep(60)
+
+
 def test_a_process_forked_meanwhile_does_not_keep_the_queue(sqlite_app: Flask) -> None:
     """An import forks its sanitizing workers while its write transaction is open: once
     the transaction ends, other writers must not wait for those workers to exit."""
     with writing():
         db.session.execute(text("SELECT 1"))
-        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+        context = multiprocessing.get_context("fork")
+        started = context.Event()
+        child = context.Process(target=_linger, args=(started,))
         child.start()
         try:
+            # The child runs its fork handlers before its target: once it has started,
+            # what it inherited is closed (or, wrongly, kept).
+            assert started.wait(30)
             db.session.commit()
             assert not queue_is_taken(sqlite_app)
         finally:
