@@ -29,7 +29,7 @@ from bleach.html5lib_shim import (
     match_entity,
     next_possible_entity,
 )
-from bleach.linkifier import LinkifyFilter, build_url_re
+from bleach.linkifier import PROTO_RE, LinkifyFilter, build_url_re
 
 from forum.sanitize_guard import escape_stray_brackets
 
@@ -498,9 +498,10 @@ def _clean_simple_markup(markup: str) -> str | None:
     MAX_OPEN_ELEMENTS, tags are held back as bleach holds them back), the
     attributes kept as written (href and cite holding a plain URL; rel, which is ours to
     set), no character the parser rewrites, and no text that linkify would turn into a
-    link. For such markup the HTML parser builds the tree exactly as written, so cleaning
-    only rewrites <br /> as <br>, escapes text as bleach does (keeping its character
-    references) and adds rel to links; tests compare this with bleach on generated markup.
+    link other than a plain one (``_linkified``). For such markup the HTML parser builds
+    the tree exactly as written, so cleaning only rewrites <br /> as <br>, escapes text as
+    bleach does (keeping its character references), adds rel to links and writes the
+    links linkify adds; tests compare this with bleach on generated markup.
     """
     if _ODD_CHARACTER.search(markup):
         return None
@@ -514,6 +515,10 @@ def _clean_simple_markup(markup: str) -> str | None:
     # however deep the nesting.
     stack: list[str] = []
     open_: Counter[str] = Counter()
+    # How deep the elements nest, and whether linkify added a link: near MAX_OPEN_ELEMENTS
+    # an added link could take bleach's output past it, and bleach then cleans it again.
+    deepest = 0
+    linked = "<" in out[0]
     # Tags past MAX_OPEN_ELEMENTS, and the end tags that close them: held back (left out)
     # by the same count of names as bleach's tokenizer uses.
     held: Counter[str] = Counter()
@@ -543,12 +548,31 @@ def _clean_simple_markup(markup: str) -> str | None:
                 return None
             stack.append(name)
             open_[name] += 1
+            deepest = max(deepest, len(stack))
             out.append(opened)
         text = _simple_text(piece[tag.end() :], linkable=not open_["a"])
         if text is None:
             return None
+        linked = linked or "<" in text
         out.append(text)
-    return None if stack else "".join(out)
+    if stack:
+        return None
+    cleaned = "".join(out)
+    if linked and (
+        deepest + _LINK_DEPTH_MARGIN >= MAX_OPEN_ELEMENTS or "=" in _text_outside_links(cleaned)
+    ):
+        # bleach's serializer takes a lone "=" after an end tag for an attribute's and
+        # escapes what follows as a value: added links split text into such tokens.
+        return None
+    return cleaned
+
+
+_ADDED_LINK = re.compile(r'<a href="[^"<>]*" rel="' + LINK_REL + r'">[^<>]*</a>|<[^<>]*>')
+
+
+def _text_outside_links(cleaned: str) -> str:
+    """The text of simple output, without tags or links with text only."""
+    return _ADDED_LINK.sub("", cleaned)
 
 
 def _simple_start_tag(name: str, attributes: str, depth: int, open_: Counter[str]) -> str | None:
@@ -586,10 +610,13 @@ def _simple_start_tag(name: str, attributes: str, depth: int, open_: Counter[str
 
 
 def _simple_text(text: str, *, linkable: bool) -> str | None:
-    """Text as bleach writes it ("<" is not there), or None if linkify would act on it."""
+    """Text as bleach writes it, links that linkify adds included; None when unsure.
+
+    Only the links linkify adds contain "<": the text itself does not.
+    """
     if "&" not in text:
         if linkable and _is_linkable(text):
-            return None
+            return _linkified(text)
         return text.replace(">", "&gt;")
     # As bleach does: its sanitizer splits out character references (&amp; becomes "&"),
     # linkify reads the text between them, then extracts references again, and the
@@ -600,9 +627,52 @@ def _simple_text(text: str, *, linkable: bool) -> str | None:
             out.append(f"&{piece.name};")
             continue
         if linkable and _is_linkable(piece):
+            with_links = _linkified(piece)
+            if with_links is None:
+                return None
+            out.append(with_links)
+            continue
+        out.append(_escaped(piece))
+    return "".join(out)
+
+
+def _escaped(text: str) -> str:
+    """A run of characters as bleach writes it: references kept, the rest escaped."""
+    if "&" not in text:
+        return text.replace(">", "&gt;")
+    return "".join(
+        f"&{part.name};" if isinstance(part, _Reference) else _escape(part)
+        for part in _references(text)
+    )
+
+
+# Margin below MAX_OPEN_ELEMENTS for markup that gets a link added (see _clean).
+_LINK_DEPTH_MARGIN = 10
+# A link linkify adds is written here only when its text needs no escaping in an attribute
+# or in text: ASCII letters, digits and URL punctuation, no "&", quotes or "@" (no user
+# part: the URL pattern reads those specially), starting with a letter or digit.
+_PLAIN_LINK = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~:/?#!$()*+,;=%-]*")
+# LinkifyFilter's own method, which uses nothing of the filter.
+_strip_non_url_bits = partial(LinkifyFilter.strip_non_url_bits, None)
+
+
+def _linkified(text: str) -> str | None:
+    """A run of characters (&amp; read as "&", no other reference) as bleach writes it
+    after linkify: as LinkifyFilter.handle_links splits it, then each token's references
+    extracted again and the rest escaped. None if a link is not a plain one."""
+    out: list[str] = []
+    end = 0
+    for match in _LINKABLE.finditer(text):
+        url, prefix, suffix = _strip_non_url_bits(match.group(0))
+        if not _PLAIN_LINK.fullmatch(url):
             return None
-        for part in _references(piece):
-            out.append(f"&{part.name};" if isinstance(part, _Reference) else _escape(part))
+        href = url if PROTO_RE.search(url) else f"http://{url}"
+        out.append(_escaped(text[end : match.start()]))
+        out.append(_escaped(prefix))
+        out.append(f'<a href="{href}" rel="{LINK_REL}">{url}</a>')
+        out.append(_escaped(suffix))
+        end = match.end()
+    out.append(_escaped(text[end:]))
     return "".join(out)
 
 

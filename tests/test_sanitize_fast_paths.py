@@ -14,6 +14,7 @@ from forum.sanitize import (
     _CLEANERS,
     MAX_OPEN_ELEMENTS,
     _autop_plain,
+    _clean,
     _clean_simple_markup,
     _finish,
     autop,
@@ -269,7 +270,9 @@ def test_simple_markup_path_is_taken_by_well_formed_comments() -> None:
         '<p>Read <a href="https://example.org/a">this</a>, <em>really</em>.<br>\nOK &gt; no</p>'
     )
     assert _clean_simple_markup(markup) == bleach_path(markup)
-    assert _clean_simple_markup(markup + "<p>see example.com</p>") is None  # linkify acts
+    linked = markup + "<p>see example.com</p>"  # linkify adds a plain link
+    assert _clean_simple_markup(linked) == bleach_path(linked)
+    assert _clean_simple_markup(markup + "<p>see x.com/?a&amp;b</p>") is None  # not plain
     assert _clean_simple_markup(markup + "<div>x</div>") is None  # not on the simple list
 
 
@@ -379,3 +382,141 @@ def test_markup_past_the_limit_cleans_as_bleach_cleans_it(markup: str) -> None:
         assert _finish(simple) == bleach_path(markup)
     cleaned = clean_comment.__wrapped__(markup)
     assert clean_comment.__wrapped__(cleaned) == cleaned
+
+
+# Bare URLs and character references in text: linkify's links are written without bleach
+# when they are plain, and everything else is left to it. Pieces of URLs, the punctuation
+# linkify strips or keeps around them, and references (real, unknown, unterminated).
+URL_PIECES = [
+    "http://x.org/a",
+    "https://example.com/page?id=12",
+    "https://x.org/?a=1&b=2",
+    "https://x.org/?a=1&amp;b=2",
+    "http://x.org/a).",
+    "(www.example.com)",
+    "www.example.com",
+    "WWW.Example.COM",
+    "HTTPS://X.ORG",
+    "http://www.x.net/a_b-c~d/e.html#top",
+    "https://x.org:8080/p",
+    "example.com:80",
+    "www.x.org/a(b)c",
+    "(http://x.org/a(b))",
+    "((www.x.org",
+    "http://x.org/a,",
+    "http://x.org/a.,)",
+    "http://x.org/'q'",
+    'http://x.org/"q"',
+    "http://x.org/[1]",
+    "http://user@x.org/",
+    "a@www.x.org",
+    "me@example.com",
+    "http://x.org/%20;a=b",
+    "https://exämple.org/ü",
+    "http://x.org/&hellip;",
+    "http://x.org/&copy",
+    "www.x.org&amp;",
+    "ftp://x.org/",
+    "mailto:me@x.org",
+    "javascript:alert(1)//x.org",
+    "http://x.org/>",
+    "http://1.2.3.4/",
+    "x.org.",
+    "x.orgy",
+    "a.b.c.museum",
+    "localhost:8000/a",
+    "http://",
+    "//x.org/",
+    ".org",
+    "e.g.x.org",
+    "www..x.org",
+    "www.x.org?",
+    "www.x.org/?",
+    "www.x.org/a?b",
+    "http://x.org#",
+]
+REFERENCES = [
+    "&amp;",
+    "&amp;amp;",
+    "&hellip;",
+    "&#8217;",
+    "&#x2019;",
+    "&#X26;",
+    "&#38;",
+    "&#0;",
+    "&#1;",
+    "&#;",
+    "&#x;",
+    "&notanentity;",
+    "&notin;",
+    "&noti",
+    "&copy",
+    "&copy;",
+    "&lt;",
+    "&gt;",
+    "&quot;",
+    "&",
+    "R&D",
+    "AT&T",
+    "&&",
+    "&;",
+]
+AROUND = [" ", "  ", "\n", "\n\n", ".", ",", ")", "(", "!", "?", ":", ";", "'", '"', "-", "/"]
+AROUND += ["word", "see", "x", "日本", ">", "@", "#", ".org", "\t"]
+linked_texts = st.lists(
+    st.sampled_from(URL_PIECES) | st.sampled_from(REFERENCES) | st.sampled_from(AROUND),
+    max_size=25,
+).map("".join)
+LINKS_FAST = settings(FAST, max_examples=400)
+
+
+@LINKS_FAST
+@given(linked_texts)
+@example("see http://x.org/a). and (www.example.com), then https://x.org/?a=1&b=2")
+@example("R&D &amp;amp; &notanentity; &#8217; www.x.org&hellip; https://x.org/p&#38;q")
+@example("(see http://form.example.net/page) AT&T")
+@example("a.org=&hellip; and www.x.org&amp;=&#8217;")
+@example("Keep https://example.com/not?id=929 still small.\n\nwww.looked.com once")
+def test_text_with_links_and_references_renders_as_the_full_sanitizer_renders_it(
+    raw: str,
+) -> None:
+    assert render_wordpress_comment(raw) == full_path(raw)
+    paragraph = autop(raw)
+    assert clean_comment.__wrapped__(paragraph) == bleach_path(paragraph)
+
+
+linked_markup = st.lists(
+    st.sampled_from(TAGS) | st.sampled_from(URL_PIECES) | st.sampled_from(REFERENCES + AROUND),
+    max_size=25,
+).map("".join)
+
+
+@LINKS_FAST
+@given(linked_markup)
+@example('<p>a <a href="#c1">www.x.org</a> www.y.org <em>http://z.org/a.</em></p>')
+def test_markup_with_links_and_references_cleans_as_bleach_cleans_it(markup: str) -> None:
+    assert clean_comment.__wrapped__(markup) == bleach_path(markup)
+
+
+def test_plain_links_take_the_simple_path() -> None:
+    for text in [
+        "<p>see http://x.org/a). and (www.example.com), R&amp;D &hellip;</p>",
+        "<p>Keep https://example.com/not?id=929 still.<br />\nAT&T</p>",
+    ]:
+        assert _clean_simple_markup(text) is not None
+        assert _finish(_clean_simple_markup(text)) == bleach_path(text)
+    # Not plain: a query with "&", a user part, a quote: left to bleach.
+    for text in [
+        "<p>https://x.org/?a=1&amp;b=2</p>",
+        "<p>http://u@x.org/</p>",
+        "<p>www.x.org/'</p>",
+    ]:
+        assert _clean_simple_markup(text) is None
+
+
+@pytest.mark.parametrize(
+    "depth", [MAX_OPEN_ELEMENTS - 12, MAX_OPEN_ELEMENTS - 1, MAX_OPEN_ELEMENTS]
+)
+def test_links_near_the_nesting_limit_clean_as_bleach_cleans_them(depth: int) -> None:
+    markup = "<b>" * depth + "see www.x.org" + "</b>" * depth
+    assert clean_comment.__wrapped__(markup) == _clean(_CLEANERS.comment, markup)
