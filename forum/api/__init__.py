@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import flask_smorest
@@ -92,17 +93,33 @@ def pagination_headers(
     endpoint: str, page: int, pages: int, total: int, **values: Any
 ) -> dict[str, str]:
     """Link (RFC 8288) and X-Total-Count headers for a paginated list."""
-    args = {key: value for key, value in request.args.items() if key != "page"}
+    args = tuple((key, value) for key, value in request.args.items() if key != "page")
+    link = _links(request.root_url, endpoint, page, pages, tuple(values.items()), args)
+    return {"Link": link, "X-Total-Count": str(total)}
+
+
+# Remembered: a page served from the thread cache spent a fifth of its time building
+# these four URLs. They depend on nothing but the arguments (the root URL names the
+# scheme, host and script root that url_for reads from the request).
+@lru_cache(maxsize=1024)
+def _links(
+    root_url: str,
+    endpoint: str,
+    page: int,
+    pages: int,
+    values: tuple[tuple[str, Any], ...],
+    args: tuple[tuple[str, str], ...],
+) -> str:
     links = {"first": 1, "last": pages}
     if page > 1:
         links["prev"] = min(page - 1, pages)
     if page < pages:
         links["next"] = page + 1
-    link = ", ".join(
-        f'<{url_for(endpoint, **values, **args, page=number, _external=True)}>; rel="{rel}"'
+    return ", ".join(
+        f'<{url_for(endpoint, **dict(values), **dict(args), page=number, _external=True)}>; '
+        f'rel="{rel}"'
         for rel, number in links.items()
     )
-    return {"Link": link, "X-Total-Count": str(total)}
 
 
 def _id_parameter(converter: IdConverter) -> dict[str, Any]:
